@@ -1,0 +1,106 @@
+"""The `identity-harness` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+from .clock import WallClock
+from .config import DEFAULT_WORKSPACE, load_workspace_config
+from .errors import ConfigError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="identity-harness",
+        description="Simulate app identity lifecycles against a mock Intercom "
+        "workspace and judge how its routing and guards treat people.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the mock workspace's REST API and Messenger endpoints on loopback",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind")
+    serve.add_argument("--port", type=int, default=8765, help="port (0 picks one)")
+    serve.add_argument(
+        "--token",
+        help="access token clients must send (default: $INTERCOM_ACCESS_TOKEN, "
+        "else a generated one, printed at start)",
+    )
+    serve.add_argument(
+        "--workspace",
+        default=str(DEFAULT_WORKSPACE),
+        help="workspace config file (default: the bundled default.yaml)",
+    )
+    serve.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .workspace import LoopbackServer, Workspace
+
+    try:
+        config = load_workspace_config(args.workspace)
+    except ConfigError as error:
+        print(f"identity-harness: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"identity-harness: refusing to bind {args.host!r}: the mock workspace "
+            "serves loopback only (127.0.0.1, localhost or ::1)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    token = args.token or os.environ.get("INTERCOM_ACCESS_TOKEN")
+    generated = token is None
+    token = token or secrets.token_urlsafe(24)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(message)s")
+    workspace = Workspace(config, clock=WallClock(), tokens=[token])
+    try:
+        server = LoopbackServer(
+            workspace, host=args.host, port=args.port, log_level=args.log_level
+        )
+    except OSError as error:
+        print(
+            f"identity-harness: cannot listen on {args.host}:{args.port}: "
+            f"{error.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    print(f"Mock workspace {config.name!r} on {server.url}", flush=True)
+    if generated:
+        print(f"Access token (generated for this run): {token}", flush=True)
+    else:
+        print("Access token: as given", flush=True)
+    print(
+        f"Identity verification: {config.identity_verification.mode} "
+        f"({config.identity_verification.method}); press Ctrl+C to stop",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Faults a test switches on per route: latency, dropped requests, 5xx, sync delays.
+
+A route is named by its operation (`contacts.create`, `messenger.update_user`) or by a
+shell-style pattern over those names (`messenger.*`). Each fault applies to the next
+`times` matching requests, or until cleared when `times` is None.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+__all__ = ["Fault", "FaultPlan", "RequestDropped"]
+
+
+class RequestDropped(Exception):
+    """The network lost the request: the workspace never saw it."""
+
+    def __init__(self, operation: str):
+        super().__init__(f"request to {operation} was dropped by an injected fault")
+        self.operation = operation
+
+
+@dataclass(slots=True)
+class Fault:
+    route: str
+    latency: float = 0.0
+    drop: bool = False
+    status: int | None = None
+    sync_delay: float = 0.0
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 500 <= self.status <= 599:
+            raise ValueError(f"an injected status must be a 5xx, got {self.status!r}")
+        if self.latency < 0 or self.sync_delay < 0:
+            raise ValueError("latency and sync_delay cannot be negative")
+        if self.times is not None and self.times < 1:
+            raise ValueError(f"times must be at least 1 or None, got {self.times!r}")
+
+
+class FaultPlan:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def add(self, route: str, **kwargs: object) -> Fault:
+        fault = Fault(route, **kwargs)  # type: ignore[arg-type]
+        self._faults.append(fault)
+        return fault
+
+    def clear(self, route: str | None = None) -> None:
+        if route is None:
+            self._faults.clear()
+        else:
+            self._faults = [f for f in self._faults if f.route != route]
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    def take(self, operation: str) -> Fault | None:
+        """The fault that applies to this request, counted as used; None if none."""
+        for fault in self._faults:
+            if fnmatch.fnmatchcase(operation, fault.route):
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                return fault
+        return None

@@ -1,0 +1,70 @@
+"""Reading typed fields out of a request body, with the real service's 400s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ApiError
+
+__all__ = ["optional", "required", "TYPE_NAMES"]
+
+TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "a boolean",
+    dict: "an object",
+    list: "an array",
+}
+
+_MISSING = object()
+
+
+def _check(name: str, value: Any, kind: type, nullable: bool) -> Any:
+    if value is None:
+        if nullable:
+            return None
+        raise ApiError(400, "parameter_invalid", f"{name} cannot be null", field=name)
+    # JSON booleans are not integers, even though Python's bool is an int
+    wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+    if wrong:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"{name} must be {TYPE_NAMES[kind]}, got {json_type(value)}",
+            field=name,
+        )
+    return value
+
+
+def optional(
+    body: dict[str, Any], name: str, kind: type, *, nullable: bool = True
+) -> Any:
+    """The value of `name`, or None when absent; a wrong type is a 400."""
+    value = body.get(name, _MISSING)
+    if value is _MISSING:
+        return None
+    return _check(name, value, kind, nullable)
+
+
+def required(body: dict[str, Any], name: str, kind: type) -> Any:
+    if name not in body:
+        raise ApiError(
+            400, "parameter_not_found", f"{name} is a required parameter", field=name
+        )
+    return _check(name, body[name], kind, nullable=False)
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -1,0 +1,107 @@
+"""Identity verification of Messenger requests: HMAC user hashes and HS256 JWTs.
+
+The app's backend signs each identified person with a secret that differs per platform.
+The workspace recomputes the signature and, depending on the mode, refuses identified
+requests that lack it or carry a wrong one. Unidentified requests are exempt: there is
+no one to verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import jwt
+
+from .errors import ApiError
+
+__all__ = ["IdentityCheck", "IdentityVerifier", "user_hash"]
+
+
+def user_hash(secret: str, user_id: str | None, email: str | None) -> str:
+    """The HMAC-SHA256 the app's backend computes: of the user_id, else of the email."""
+    subject = user_id if user_id else (email or "")
+    return hmac.new(secret.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    """What the verifier concluded about one identified request."""
+
+    verified: bool
+    user_id: str | None
+    email: str | None
+
+
+class IdentityVerifier:
+    def __init__(self, mode: str, method: str, secrets: dict[str, str]):
+        self.mode = mode
+        self.method = method
+        self._secrets = dict(secrets)
+
+    def check(
+        self,
+        platform: str,
+        *,
+        user_id: str | None,
+        email: str | None,
+        user_hash_value: str | None,
+        token: str | None,
+        now: float,
+    ) -> IdentityCheck:
+        """Verify an identified request; raise the platform's rejection when refused."""
+        if self.mode == "off":
+            return IdentityCheck(False, user_id, email)
+        if self.method == "jwt":
+            return self._check_jwt(platform, user_id, email, token, now)
+        return self._check_hmac(platform, user_id, email, user_hash_value)
+
+    def _check_hmac(self, platform, user_id, email, given) -> IdentityCheck:
+        if given is None:
+            if self.mode == "enforced":
+                raise self._rejection(platform, "hmac", "No user hash was supplied")
+            return IdentityCheck(False, user_id, email)
+        expected = user_hash(self._secrets[platform], user_id, email)
+        if not hmac.compare_digest(expected, str(given)):
+            raise self._rejection(
+                platform, "hmac", "The user hash does not match the user"
+            )
+        return IdentityCheck(True, user_id, email)
+
+    def _check_jwt(self, platform, user_id, email, token, now) -> IdentityCheck:
+        if token is None:
+            if self.mode == "enforced":
+                raise self._rejection(platform, "jwt", "No JWT was supplied")
+            return IdentityCheck(False, user_id, email)
+        try:
+            # exp is checked against the workspace's clock below, not the wall clock
+            claims = jwt.decode(
+                token,
+                self._secrets[platform],
+                algorithms=["HS256"],
+                options={"verify_exp": False, "require": ["user_id"]},
+            )
+        except jwt.MissingRequiredClaimError:
+            raise self._rejection(platform, "jwt", "The JWT has no user_id claim")
+        except jwt.InvalidTokenError as exc:
+            raise self._rejection(platform, "jwt", f"The JWT is not valid ({exc})")
+        exp = claims.get("exp")
+        if exp is not None and (not isinstance(exp, (int, float)) or exp <= now):
+            raise self._rejection(platform, "jwt", "The JWT has expired")
+        claimed = str(claims["user_id"])
+        if user_id is not None and user_id != claimed:
+            raise self._rejection(
+                platform, "jwt", "The JWT's user_id is not the user being logged in"
+            )
+        return IdentityCheck(True, claimed, claims.get("email", email))
+
+    @staticmethod
+    def _rejection(platform: str, method: str, message: str) -> ApiError:
+        # The web Messenger refuses to boot with a 403; the mobile SDKs see a 401 for
+        # a bad hash and a 400 for a missing or invalid JWT.
+        if platform == "web":
+            return ApiError(403, "forbidden", f"Identity verification failed: {message}")
+        if method == "jwt":
+            return ApiError(400, "invalid_jwt", message)
+        return ApiError(401, "hmac_mismatch", message)

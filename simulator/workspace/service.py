@@ -1,0 +1,408 @@
+"""The workspace: one implementation of the service's behaviour, behind one `handle`.
+
+Both transports (the in-process respx router and the loopback ASGI server) turn an HTTP
+request into an `ApiRequest`, call `Workspace.handle`, and turn the `ApiResponse` back.
+Everything the real service decides (authentication, rate limits, versions, each
+endpoint's rules) is decided here, once.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..clock import Clock, SimulatedClock
+from ..config import WorkspaceConfig
+from .attributes import STANDARD_CONTACT_ATTRIBUTES, define_attribute
+from .errors import ApiError
+from .faults import FaultPlan, RequestDropped
+from .identity import IdentityVerifier
+from .ratelimit import RateLimiter
+from .state import Conversation, WorkspaceState
+
+__all__ = [
+    "ApiRequest",
+    "ApiResponse",
+    "Call",
+    "EXCHANGE_OBSERVERS",
+    "Route",
+    "Workspace",
+    "SUPPORTED_VERSIONS",
+]
+
+log = logging.getLogger("simulator.workspace")
+
+# Every version the 2.16 description names. Versions before 2.14 are answered with the
+# 2.14 shapes: the harness does not simulate the older ones.
+SUPPORTED_VERSIONS = frozenset(
+    [f"1.{n}" for n in range(5)] + [f"2.{n}" for n in range(17)]
+)
+
+# Called with (request, response, route) after every exchange, on every workspace.
+# The test suite hangs its OpenAPI conformance check here.
+EXCHANGE_OBSERVERS: list[Callable[[ApiRequest, ApiResponse, Route | None], None]] = []
+
+
+@dataclass(slots=True)
+class ApiRequest:
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    # header names in lower case
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    operation: str | None = None
+    # seconds the transport should hold the answer back (an injected latency)
+    latency: float = 0.0
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+Handler = Callable[["Workspace", "Call"], Any]
+
+
+@dataclass(slots=True)
+class Route:
+    method: str
+    template: str
+    operation: str
+    handler: Handler
+    # "rest" routes take a bearer token; "messenger" routes take the app id
+    surface: str = "rest"
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        self.pattern = re.compile(f"^{regex}$")
+
+
+@dataclass(slots=True)
+class Call:
+    """One request as a handler sees it: parsed, authenticated, versioned."""
+
+    request: ApiRequest
+    params: dict[str, str]
+    version: str
+    now: int
+    token: str | None = None
+    platform: str | None = None
+    rate_headers: dict[str, str] = field(default_factory=dict)
+    _body: Any = None
+    _parsed: bool = False
+
+    def body(self) -> dict[str, Any]:
+        if not self._parsed:
+            self._parsed = True
+            raw = self.request.body
+            if not raw.strip():
+                self._body = {}
+            else:
+                try:
+                    self._body = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise ApiError(
+                        400, "bad_request", f"The request body is not valid JSON: {exc}"
+                    ) from None
+        if not isinstance(self._body, dict):
+            raise ApiError(
+                400, "bad_request", "The request body must be a JSON object"
+            )
+        return self._body
+
+    def query_int(self, name: str, default: int, maximum: int) -> int:
+        raw = self.request.query.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ApiError(
+                400, "parameter_invalid", f"{name} must be an integer, got {raw!r}",
+                field=name,
+            ) from None
+        if not 1 <= value <= maximum:
+            raise ApiError(
+                400, "parameter_invalid",
+                f"{name} must be between 1 and {maximum}, got {value}", field=name,
+            )
+        return value
+
+
+class Workspace:
+    """A stateful mock of one Intercom workspace."""
+
+    def __init__(
+        self,
+        config: WorkspaceConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        tokens: tuple[str, ...] | list[str] = (),
+        identity_secrets: dict[str, str] | None = None,
+        seed: str = "harness",
+    ):
+        from . import messenger, rest  # the handlers import this module's types
+
+        self.config = config or WorkspaceConfig()
+        self.clock = clock or SimulatedClock()
+        self.state = WorkspaceState(seed=seed)
+        self.tokens = set(tokens) or {secrets.token_urlsafe(24)}
+        iv = self.config.identity_verification
+        self.identity_secrets = identity_secrets or iv.resolve_secrets()
+        self.verifier = IdentityVerifier(iv.mode, iv.method, self.identity_secrets)
+        self.limiter = RateLimiter(
+            self.config.rate_limit.app_per_minute,
+            self.config.rate_limit.workspace_per_minute,
+        )
+        self.faults = FaultPlan()
+        self.created_at = int(self.clock.now())
+        self.admin_id = "991200"
+        # called with each conversation as it starts, before the answer is sent
+        self.conversation_listeners: list[Callable[[Workspace, Conversation], None]] = []
+        self._pending: list[tuple[float, int, ApiRequest]] = []
+        self._lock = threading.RLock()
+        self._routes = rest.ROUTES + messenger.ROUTES
+        self._by_method: dict[str, list[Route]] = {}
+        for route in self._routes:
+            self._by_method.setdefault(route.method, []).append(route)
+        self._define_initial_attributes()
+        add_listener = getattr(self.clock, "add_listener", None)
+        if add_listener is not None:
+            add_listener(self._on_time)
+
+    @property
+    def token(self) -> str:
+        """One valid access token (the first, in sorted order)."""
+        return sorted(self.tokens)[0]
+
+    @property
+    def routes(self) -> list[Route]:
+        return list(self._routes)
+
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    def _define_initial_attributes(self) -> None:
+        now = self.now()
+        for name, data_type, label in STANDARD_CONTACT_ATTRIBUTES:
+            define_attribute(
+                self.state, name, data_type, now=now, custom=False, label=label,
+                messenger_writable=False,
+            )
+        for attribute in self.config.custom_attributes:
+            define_attribute(
+                self.state,
+                attribute.name,
+                attribute.data_type,
+                now=now,
+                description=attribute.description,
+                options=attribute.options,
+                messenger_writable=attribute.messenger_writable,
+            )
+
+    # -- dispatch ---------------------------------------------------------------
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self._by_method.get(method.upper(), ()):
+            found = route.pattern.match(path)
+            if found is not None:
+                return route, found.groupdict()
+        return None
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        """Answer one request as the real service would.
+
+        Raises `RequestDropped` when an injected fault loses the request; the transport
+        turns that into what the client would see (a timeout).
+        """
+        with self._lock:
+            self._apply_due(self.clock.now())
+            matched = self.match(request.method, request.path)
+            route = matched[0] if matched else None
+            response = self._answer(request, matched)
+        for observer in EXCHANGE_OBSERVERS:
+            observer(request, response, route)
+        log.debug(
+            "%s %s -> %s (%s)",
+            request.method, request.path, response.status, response.operation,
+        )
+        return response
+
+    def _answer(
+        self, request: ApiRequest, matched: tuple[Route, dict[str, str]] | None
+    ) -> ApiResponse:
+        if matched is None:
+            return self._error(ApiError(404, "not_found", "Resource Not Found"), None)
+        route, params = matched
+        fault = self.faults.take(route.operation) if self.faults else None
+        if fault is not None:
+            if fault.drop:
+                raise RequestDropped(route.operation)
+            if fault.status is not None:
+                error = ApiError(
+                    fault.status,
+                    "service_unavailable" if fault.status == 503 else "server_error",
+                    "Injected server error",
+                )
+                response = self._error(error, route)
+                response.latency = fault.latency
+                return response
+        try:
+            call = self._admit(request, route, params)
+            if fault is not None and fault.sync_delay > 0:
+                response = self._accept_later(call, route, fault.sync_delay)
+            else:
+                response = self._run(call, route)
+        except ApiError as error:
+            response = self._error(error, route)
+        if fault is not None:
+            response.latency = fault.latency
+        return response
+
+    def _admit(self, request: ApiRequest, route: Route, params: dict[str, str]) -> Call:
+        """Authenticate, rate-limit and version the request."""
+        headers = request.headers
+        now = self.now()
+        if route.surface == "rest":
+            token = _bearer(headers.get("authorization"))
+            if token is None or token not in self.tokens:
+                raise ApiError(401, "unauthorized", "Access Token Invalid")
+            limit_key = token
+        else:
+            if headers.get("x-intercom-app-id") != self.config.app_id:
+                raise ApiError(401, "unauthorized", "App Id Invalid")
+            token = None
+            limit_key = "messenger:" + self.config.app_id
+        rate_headers = self.limiter.hit(limit_key, self.clock.now())
+        call = Call(
+            request, params, self.config.api_version, now, token=token,
+            rate_headers=rate_headers,
+        )
+        version = headers.get("intercom-version")
+        if version is not None and route.surface == "rest":
+            version = version.strip()
+            if version not in SUPPORTED_VERSIONS:
+                raise ApiError(
+                    400,
+                    "intercom_version_invalid",
+                    f"Requested version {version!r} is not valid",
+                    headers=rate_headers,
+                )
+            call.version = version if _at_least(version, (2, 14)) else "2.14"
+        if route.surface == "messenger":
+            platform = headers.get("x-intercom-platform")
+            if platform not in ("ios", "android", "web"):
+                raise ApiError(
+                    400,
+                    "parameter_invalid",
+                    f"X-Intercom-Platform must be ios, android or web, got {platform!r}",
+                    headers=rate_headers,
+                )
+            call.platform = platform
+        return call
+
+    def _run(self, call: Call, route: Route) -> ApiResponse:
+        headers = call.rate_headers
+        try:
+            result = route.handler(self, call)
+        except ApiError as error:
+            error.headers = {**headers, **error.headers}
+            raise
+        status = 200
+        if isinstance(result, tuple):
+            status, result = result
+        return ApiResponse(status, _dumps(result), _json_headers(headers), route.operation)
+
+    def _accept_later(self, call: Call, route: Route, delay: float) -> ApiResponse:
+        # Answer as the service would now, from a copy of the state, and apply the
+        # same request to the real state once the simulated clock has moved on.
+        saved = self.state
+        self.state = copy.deepcopy(saved)
+        try:
+            response = self._run(call, route)
+        finally:
+            self.state = saved
+        apply_at = self.clock.now() + delay
+        self._pending.append((apply_at, len(self._pending), call.request))
+        self._pending.sort(key=lambda item: (item[0], item[1]))
+        return response
+
+    def _on_time(self, now: float) -> None:
+        with self._lock:
+            self._apply_due(now)
+
+    def _apply_due(self, now: float) -> None:
+        while self._pending and self._pending[0][0] <= now:
+            _, _, request = self._pending.pop(0)
+            matched = self.match(request.method, request.path)
+            if matched is None:
+                continue
+            route, params = matched
+            try:
+                call = self._admit(request, route, params)
+                self._run(call, route)
+            except ApiError as error:
+                log.debug("delayed %s failed when applied: %s", route.operation, error)
+
+    @property
+    def pending_count(self) -> int:
+        """Requests accepted under a sync delay and not applied yet."""
+        return len(self._pending)
+
+    def _error(self, error: ApiError, route: Route | None) -> ApiResponse:
+        payload = {
+            "type": "error.list",
+            "request_id": str(uuid.uuid4()),
+            "errors": [error.error_item()],
+        }
+        return ApiResponse(
+            error.status,
+            _dumps(payload),
+            _json_headers(error.headers),
+            route.operation if route else None,
+        )
+
+    # -- hooks used by handlers ---------------------------------------------------
+
+    def conversation_started(self, conversation: Conversation) -> None:
+        for listener in list(self.conversation_listeners):
+            listener(self, conversation)
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _at_least(version: str, wanted: tuple[int, int]) -> bool:
+    major, minor = (int(part) for part in version.split("."))
+    return (major, minor) >= wanted
+
+
+def _dumps(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _json_headers(extra: Mapping[str, str]) -> dict[str, str]:
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    headers.update(extra)
+    return headers
