@@ -21,6 +21,43 @@ __all__ = [
 ]
 
 
+# Contact fields the identity index follows
+_INDEXED = frozenset({"external_id", "email", "merged_into"})
+
+
+class ContactIndex:
+    """Contacts by external_id and by email (both case-folded), for O(1) lookups.
+
+    Contacts keep it current themselves: assigning an indexed field re-files the
+    contact, so no handler can forget to.
+    """
+
+    def __init__(self) -> None:
+        self.by_external_id: dict[str, dict[str, Contact]] = {}
+        self.by_email: dict[str, dict[str, Contact]] = {}
+
+    def link(self, contact: Contact) -> None:
+        if contact.merged_into is not None:
+            return
+        if contact.external_id is not None:
+            key = contact.external_id.casefold()
+            self.by_external_id.setdefault(key, {})[contact.id] = contact
+        if contact.email is not None:
+            self.by_email.setdefault(contact.email.casefold(), {})[contact.id] = contact
+
+    def unlink(self, contact: Contact) -> None:
+        for table, value in (
+            (self.by_external_id, contact.external_id),
+            (self.by_email, contact.email),
+        ):
+            if value is not None:
+                bucket = table.get(value.casefold())
+                if bucket is not None:
+                    bucket.pop(contact.id, None)
+                    if not bucket:
+                        del table[value.casefold()]
+
+
 @dataclass(slots=True)
 class Contact:
     id: str
@@ -48,6 +85,15 @@ class Contact:
     push_tokens: list[str] = field(default_factory=list)
     # search sees a contact only once the index has caught up with it
     searchable_at: int = 0
+    index: ContactIndex | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        index = getattr(self, "index", None) if name in _INDEXED else None
+        if index is not None:
+            index.unlink(self)
+        object.__setattr__(self, name, value)
+        if index is not None:
+            index.link(self)
 
 
 @dataclass(slots=True)
@@ -122,6 +168,17 @@ class WorkspaceState:
     # push token -> the contact it delivers to
     push_tokens: dict[str, str] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    index: ContactIndex = field(default_factory=ContactIndex)
+
+    def add_contact(self, contact: Contact) -> None:
+        self.contacts[contact.id] = contact
+        contact.index = self.index
+        self.index.link(contact)
+
+    def discard_contact(self, contact: Contact) -> None:
+        self.index.unlink(contact)
+        contact.index = None
+        del self.contacts[contact.id]
 
     def next_seq(self, kind: str) -> int:
         value = self.counters.get(kind, 0) + 1
@@ -146,21 +203,30 @@ class WorkspaceState:
         ]
 
     def users_with_external_id(self, external_id: str) -> list[Contact]:
-        return [
-            c
-            for c in self.contacts.values()
-            if c.merged_into is None
-            and c.role == "user"
-            and c.external_id == external_id
-        ]
+        bucket = self.index.by_external_id.get(external_id.casefold(), {})
+        return sorted(
+            (
+                c
+                for c in bucket.values()
+                if c.role == "user" and c.external_id == external_id
+            ),
+            key=lambda c: c.seq,
+        )
 
     def users_with_email(self, email: str) -> list[Contact]:
-        wanted = email.casefold()
-        return [
-            c
-            for c in self.contacts.values()
-            if c.merged_into is None
-            and c.role == "user"
-            and c.email is not None
-            and c.email.casefold() == wanted
-        ]
+        bucket = self.index.by_email.get(email.casefold(), {})
+        return sorted(
+            (c for c in bucket.values() if c.role == "user"), key=lambda c: c.seq
+        )
+
+    def contacts_with(self, field_name: str, value: str) -> list[Contact]:
+        """Live contacts whose external_id or email equals `value`, ignoring case."""
+        table = (
+            self.index.by_external_id
+            if field_name == "external_id"
+            else self.index.by_email
+        )
+        bucket = table.get(value.casefold(), {})
+        return sorted(
+            (c for c in bucket.values() if not c.archived), key=lambda c: c.seq
+        )

@@ -150,7 +150,10 @@ class LoopbackServer:
     ):
         self.workspace = workspace
         self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # asyncio turns Nagle's algorithm off only for sockets whose proto is TCP;
+        # with proto 0 every keep-alive answer waits out the peer's delayed ACK.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.port = self._socket.getsockname()[1]

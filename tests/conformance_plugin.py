@@ -1,0 +1,1 @@
+"""Placeholder until the OpenAPI conformance check is wired in."""

@@ -1,0 +1,94 @@
+"""Fixtures shared by the whole test suite.
+
+`workspace` is a fresh mock workspace on the bundled default config with a known token
+and known identity secrets; `api` is an httpx client that reaches it in-process through
+the strict respx router; `messenger` is a helper to call the Messenger endpoints;
+`loopback` serves the same workspace on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from simulator.clock import SimulatedClock
+from simulator.config import load_workspace_config
+from simulator.workspace import LoopbackServer, Workspace, mount, user_hash
+
+pytest_plugins = ["tests.conformance_plugin"]
+
+TOKEN = "test-token"
+SECRETS = {"ios": "ios-secret", "android": "android-secret", "web": "web-secret"}
+US = "https://api.intercom.io"
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def workspace(clock: SimulatedClock) -> Workspace:
+    return Workspace(
+        load_workspace_config(), clock=clock, tokens=[TOKEN], identity_secrets=SECRETS
+    )
+
+
+@pytest.fixture
+def api(workspace: Workspace) -> Iterator[httpx.Client]:
+    with mount(workspace):
+        with httpx.Client(
+            base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as client:
+            yield client
+
+
+class MessengerClient:
+    """Calls the workspace's Messenger endpoints as one device on one platform."""
+
+    def __init__(self, client: httpx.Client, app_id: str, platform: str, device: str):
+        self.client = client
+        self.app_id = app_id
+        self.platform = platform
+        self.device = device
+
+    def post(self, path: str, **body: Any) -> httpx.Response:
+        body.setdefault("device_id", self.device)
+        return self.client.post(
+            f"/messenger/v1/{path}",
+            json=body,
+            headers={
+                "X-Intercom-App-Id": self.app_id,
+                "X-Intercom-Platform": self.platform,
+            },
+        )
+
+    def signed(self, user_id: str | None = None, email: str | None = None) -> dict:
+        """The identity fields with a valid HMAC user hash for this platform."""
+        fields: dict[str, Any] = {"user_hash": user_hash(
+            SECRETS[self.platform], user_id, email
+        )}
+        if user_id is not None:
+            fields["user_id"] = user_id
+        if email is not None:
+            fields["email"] = email
+        return fields
+
+
+@pytest.fixture
+def messenger(workspace: Workspace, api: httpx.Client):
+    """A factory: `messenger("ios", "device-1")` gives a client for that device."""
+
+    def make(platform: str = "ios", device: str = "device-1") -> MessengerClient:
+        return MessengerClient(api, workspace.config.app_id, platform, device)
+
+    return make
+
+
+@pytest.fixture
+def loopback(workspace: Workspace) -> Iterator[LoopbackServer]:
+    with LoopbackServer(workspace, drop_hold=0.5) as server:
+        yield server
