@@ -78,9 +78,16 @@ def _mix(client: httpx.Client, ids: list[str], rounds: int, tag: str) -> int:
                 "query": {
                     "operator": "AND",
                     "value": [
-                        {"field": "external_id", "operator": "=", "value": f"seed-{n % 50}"},
-                        {"field": "custom_attributes.login_status", "operator": "!=",
-                         "value": "logged_out"},
+                        {
+                            "field": "external_id",
+                            "operator": "=",
+                            "value": f"seed-{n % 50}",
+                        },
+                        {
+                            "field": "custom_attributes.login_status",
+                            "operator": "!=",
+                            "value": "logged_out",
+                        },
                     ],
                 },
                 "pagination": {"per_page": 10},
@@ -145,8 +152,13 @@ def _loopback_load(url: str, total: int, concurrency: int, ids: list[str]) -> fl
                 else:
                     client.post(
                         "/contacts/search",
-                        json={"query": {"field": "external_id", "operator": "=",
-                                        "value": f"seed-{n % 50}"}},
+                        json={
+                            "query": {
+                                "field": "external_id",
+                                "operator": "=",
+                                "value": f"seed-{n % 50}",
+                            }
+                        },
                     )
 
     started = time.perf_counter()
@@ -168,9 +180,22 @@ def loopback(total: int, concurrency: int) -> float:
         data["rate_limit"] = UNLIMITED.model_dump()
         config.write_text(yaml.safe_dump(data))
         server = subprocess.Popen(
-            [sys.executable, "-m", "simulator.cli", "serve", "--port", "0",
-             "--token", TOKEN, "--workspace", str(config), "--log-level", "warning"],
-            stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "simulator.cli",
+                "serve",
+                "--port",
+                "0",
+                "--token",
+                TOKEN,
+                "--workspace",
+                str(config),
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             url = _wait_for_url(server)
@@ -203,17 +228,23 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    print(f"python {platform.python_version()} on {platform.machine()}, "
-          f"httpx {httpx.__version__}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, "
+        f"httpx {httpx.__version__}"
+    )
     base = floor(args.rounds, args.repeats)
     mock = in_process(args.rounds, args.repeats)
     print(f"floor (httpx.MockTransport, constant answer): {base:9.0f} req/s")
     print(f"in-process workspace (respx):                 {mock:9.0f} req/s")
-    print(f"ratio floor / in-process:                     {base / mock:9.2f}x "
-          "(aim: within 3x)")
+    print(
+        f"ratio floor / in-process:                     {base / mock:9.2f}x "
+        "(aim: within 3x)"
+    )
     served = loopback(args.loopback_requests, args.concurrency)
-    print(f"loopback server, {args.concurrency} concurrent clients:       "
-          f"{served:9.0f} req/s")
+    print(
+        f"loopback server, {args.concurrency} concurrent clients:       "
+        f"{served:9.0f} req/s"
+    )
 
 
 if __name__ == "__main__":

@@ -6,16 +6,36 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .clock import WallClock
-from .config import DEFAULT_WORKSPACE, load_workspace_config
+from .config import DEFAULT_WORKSPACE, WorkspaceConfig, load_workspace_config
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .workspace import LoopbackServer
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+# The hosts `serve` binds. The loopback server listens on an IPv4 socket, so the IPv6
+# loopback (::1) is not among them.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the mock workspace's REST API and Messenger endpoints on loopback",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind")
-    serve.add_argument("--port", type=int, default=8765, help="port (0 picks one)")
+    serve.add_argument("--port", type=_port, default=8765, help="port (0 picks one)")
     serve.add_argument(
         "--token",
         help="access token clients must send (default: $INTERCOM_ACCESS_TOKEN, "
@@ -62,17 +82,19 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"identity-harness: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if args.host not in LOOPBACK_HOSTS:
         print(
             f"identity-harness: refusing to bind {args.host!r}: the mock workspace "
-            "serves loopback only (127.0.0.1, localhost or ::1)",
+            f"serves loopback only ({' or '.join(LOOPBACK_HOSTS)})",
             file=sys.stderr,
         )
         return EXIT_USAGE
     token = args.token or os.environ.get("INTERCOM_ACCESS_TOKEN")
     generated = token is None
     token = token or secrets.token_urlsafe(24)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(levelname)s %(message)s"
+    )
     workspace = Workspace(config, clock=WallClock(), tokens=[token])
     try:
         server = LoopbackServer(
@@ -81,25 +103,55 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as error:
         print(
             f"identity-harness: cannot listen on {args.host}:{args.port}: "
-            f"{error.strerror}",
+            f"{error.strerror or error}",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    print(f"Mock workspace {config.name!r} on {server.url}", flush=True)
-    if generated:
-        print(f"Access token (generated for this run): {token}", flush=True)
-    else:
-        print("Access token: as given", flush=True)
-    print(
-        f"Identity verification: {config.identity_verification.mode} "
-        f"({config.identity_verification.method}); press Ctrl+C to stop",
-        flush=True,
-    )
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return EXIT_OK
+        return _run_until_stopped(server, config, token, generated)
+    except KeyboardInterrupt:  # Ctrl+C while starting or stopping
+        return EXIT_OK
+
+
+def _run_until_stopped(
+    server: LoopbackServer, config: WorkspaceConfig, token: str, generated: bool
+) -> int:
+    """Serve in a background thread until SIGINT (Ctrl+C) or SIGTERM.
+
+    The address is announced only once the server accepts connections, so whoever
+    reads it (a person, or a script that started the command with `--port 0`) can
+    connect at once.
+    """
+    stop = threading.Event()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:  # signal handlers can only be set from the main thread
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        try:
+            server.start()
+        except RuntimeError as error:
+            print(f"identity-harness: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+        print(f"Mock workspace {config.name!r} on {server.url}", flush=True)
+        if generated:
+            print(f"Access token (generated for this run): {token}", flush=True)
+        else:
+            print("Access token: as given", flush=True)
+        print(
+            f"Identity verification: {config.identity_verification.mode} "
+            f"({config.identity_verification.method}); press Ctrl+C to stop",
+            flush=True,
+        )
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        return EXIT_OK
+    finally:
+        server.stop()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ line, the key as a dotted path, and what is allowed there.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import ConfigError
 
 __all__ = [
+    "ATTRIBUTE_NAME",
     "AttributeDefinition",
     "IdentityVerificationConfig",
     "RateLimitConfig",
@@ -36,12 +38,46 @@ PLATFORMS: tuple[Platform, ...] = ("ios", "android", "web")
 M = TypeVar("M", bound=BaseModel)
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader with YAML 1.2's booleans: only true and false.
+
+    YAML 1.1 also reads on, off, yes and no as booleans, so `mode: off` would arrive
+    as False and be refused, although "off" is the value the key allows.
+    """
+
+
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+# A custom attribute name, in a config file and through the API alike (matched whole)
+ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ \-]*")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _FieldProblem(ValueError):
+    """A model check's complaint about one field below the model, and what it allows.
+
+    Pydantic reports a model validator's error at the model itself; `loc` points the
+    message (and its line) at the field that is wrong.
+    """
+
+    def __init__(self, loc: tuple[Any, ...], problem: str, allowed: str | None = None):
+        super().__init__(problem)
+        self.loc = loc
+        self.allowed = allowed
+
+
 class AttributeDefinition(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ \-]*$")
+    name: str = Field(pattern=f"^{ATTRIBUTE_NAME.pattern}$")
     data_type: Literal["string", "integer", "float", "boolean", "date", "options"]
     description: str = ""
     options: list[str] = []
@@ -50,9 +86,19 @@ class AttributeDefinition(Strict):
     @model_validator(mode="after")
     def _options_only_for_options(self) -> AttributeDefinition:
         if self.data_type == "options" and len(self.options) < 2:
-            raise ValueError("an options attribute needs at least two options")
+            raise _FieldProblem(
+                ("options",),
+                f"an options attribute needs at least two options, got "
+                f"{len(self.options)}",
+                "a list of two or more strings",
+            )
         if self.data_type != "options" and self.options:
-            raise ValueError("options are only allowed with data_type 'options'")
+            raise _FieldProblem(
+                ("options",),
+                f"options are only allowed with data_type 'options', not "
+                f"{self.data_type!r}",
+                "no options for this data_type",
+            )
         return self
 
 
@@ -100,15 +146,22 @@ class WorkspaceConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_attribute_names(self) -> WorkspaceConfig:
-        seen: set[str] = set()
-        for attribute in self.custom_attributes:
-            if attribute.name in seen:
-                raise ValueError(f"custom attribute {attribute.name!r} is defined twice")
-            seen.add(attribute.name)
+        seen: dict[str, int] = {}
+        for index, attribute in enumerate(self.custom_attributes):
+            first = seen.setdefault(attribute.name, index)
+            if first != index:
+                raise _FieldProblem(
+                    ("custom_attributes", index, "name"),
+                    f"custom attribute {attribute.name!r} is defined twice (first as "
+                    f"custom_attributes[{first}])",
+                    "a name no other custom attribute uses",
+                )
         return self
 
 
-def load_workspace_config(path: str | os.PathLike[str] | None = None) -> WorkspaceConfig:
+def load_workspace_config(
+    path: str | os.PathLike[str] | None = None,
+) -> WorkspaceConfig:
     return load_model(WorkspaceConfig, path or DEFAULT_WORKSPACE)
 
 
@@ -119,9 +172,13 @@ def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(where, "", f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            where, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)"
+        ) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -130,7 +187,23 @@ def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(where, "", "the file must hold a mapping of keys to values")
+        raise ConfigError(
+            where,
+            "",
+            f"the file must hold a mapping of keys to values, not {_yaml_kind(data)}",
+            "a mapping with the keys " + ", ".join(sorted(model.model_fields)),
+            line=root.start_mark.line + 1 if root is not None else None,
+        )
+    duplicate = _duplicate_key(root, ())
+    if duplicate is not None:
+        loc, line, first_line = duplicate
+        raise ConfigError(
+            where,
+            _dotted(loc),
+            f"the key is given twice (first on line {first_line})",
+            "each key once",
+            line=line,
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -141,11 +214,18 @@ def _config_error(
     where: str, root: yaml.Node | None, model: type[BaseModel], exc: ValidationError
 ) -> ConfigError:
     error = exc.errors()[0]
-    loc = tuple(error["loc"])
-    key = _dotted(loc)
+    # a problem with a mapping's key is reported at the key itself
+    loc = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
     allowed: str | None = None
-    if kind == "extra_forbidden":
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, _FieldProblem):
+        loc += cause.loc
+        problem = str(cause)
+        allowed = cause.allowed
+    elif kind == "value_error" and cause is not None:
+        problem = str(cause)
+    elif kind == "extra_forbidden":
         problem = f"unknown key {loc[-1]!r}"
         known = _known_keys(model, loc[:-1])
         if known:
@@ -159,7 +239,46 @@ def _config_error(
         problem = error["msg"]
         if "input" in error and not isinstance(error["input"], dict):
             problem += f", got {error['input']!r}"
-    return ConfigError(where, key, problem, allowed, line=_line_of(root, loc))
+    return ConfigError(where, _dotted(loc), problem, allowed, line=_line_of(root, loc))
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a single value ({value!r})"
+
+
+def _duplicate_key(
+    node: yaml.Node | None, loc: tuple[Any, ...], seen: set[int] | None = None
+) -> tuple[tuple[Any, ...], int, int] | None:
+    """The first key given twice in one mapping, as (key path, line, first line).
+
+    YAML loaders keep the last of two equal keys without a word, which would let a
+    second copy of a section silently replace the one above it.
+    """
+    seen = set() if seen is None else seen
+    if node is None or id(node) in seen:  # an alias of a node already walked
+        return None
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 1
+                if key_node.value in lines:
+                    return loc + (key_node.value,), line, lines[key_node.value]
+                lines[key_node.value] = line
+            found = _duplicate_key(value_node, loc + (key_node.value,), seen)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found = _duplicate_key(item, loc + (index,), seen)
+            if found is not None:
+                return found
+    return None
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -174,7 +293,9 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        field = (
+            current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        )
         if field is None:
             return []
         annotation = field.annotation

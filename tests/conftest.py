@@ -68,9 +68,9 @@ class MessengerClient:
 
     def signed(self, user_id: str | None = None, email: str | None = None) -> dict:
         """The identity fields with a valid HMAC user hash for this platform."""
-        fields: dict[str, Any] = {"user_hash": user_hash(
-            SECRETS[self.platform], user_id, email
-        )}
+        fields: dict[str, Any] = {
+            "user_hash": user_hash(SECRETS[self.platform], user_id, email)
+        }
         if user_id is not None:
             fields["user_id"] = user_id
         if email is not None:

@@ -1,10 +1,10 @@
 """The mock workspace: state, rules, the REST API, the Messenger side, two transports.
 
-    from simulator.workspace import Workspace, mount
+from simulator.workspace import Workspace, mount
 
-    workspace = Workspace(tokens=["tok"])
-    with mount(workspace):
-        httpx.get("https://api.intercom.io/me", headers={"Authorization": "Bearer tok"})
+workspace = Workspace(tokens=["tok"])
+with mount(workspace):
+    httpx.get("https://api.intercom.io/me", headers={"Authorization": "Bearer tok"})
 """
 
 from .errors import ApiError

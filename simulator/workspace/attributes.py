@@ -11,19 +11,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..config import ATTRIBUTE_NAME
 from .errors import ApiError
 from .state import DataAttribute, WorkspaceState
 
 __all__ = [
     "CUSTOM_DATA_TYPES",
     "STANDARD_CONTACT_ATTRIBUTES",
+    "check_attribute_name",
     "check_custom_attributes",
     "define_attribute",
 ]
 
 # The data types a custom attribute may be created with. `options` is a string that
 # must be one of a fixed list; `datetime` is stored like `date`, as Unix seconds.
-CUSTOM_DATA_TYPES = ("string", "integer", "float", "boolean", "date", "datetime", "options")
+CUSTOM_DATA_TYPES = (
+    "string",
+    "integer",
+    "float",
+    "boolean",
+    "date",
+    "datetime",
+    "options",
+)
 
 # The standard contact attributes the workspace lists beside the custom ones. They are
 # part of every workspace and cannot be created or changed through the API.
@@ -58,6 +68,22 @@ def _fits(data_type: str, options: list[str], value: Any) -> bool:
     if data_type == "float":
         return isinstance(value, (int, float))
     return False
+
+
+def check_attribute_name(name: str) -> None:
+    """Refuse a name the workspace could not define, with the real service's 400.
+
+    The rule is the one a config file's `custom_attributes` follow, so an attribute
+    that can be created through the API can also be written in a config file.
+    """
+    if ATTRIBUTE_NAME.fullmatch(name) is None:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"{name!r} is not a valid attribute name: it must start with a letter, a "
+            "digit or '_' and hold only letters, digits, '_', '-' and spaces",
+            field="name",
+        )
 
 
 def check_custom_attributes(

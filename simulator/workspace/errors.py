@@ -13,7 +13,7 @@ __all__ = ["ApiError"]
 
 
 class ApiError(Exception):
-    """A request the workspace refuses, with the status and code the real service uses."""
+    """A refused request, with the status and code the real service answers."""
 
     def __init__(
         self,

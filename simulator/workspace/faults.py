@@ -8,6 +8,7 @@ shell-style pattern over those names (`messenger.*`). Each fault applies to the 
 from __future__ import annotations
 
 import fnmatch
+import threading
 from dataclasses import dataclass
 
 __all__ = ["Fault", "FaultPlan", "RequestDropped"]
@@ -42,28 +43,33 @@ class Fault:
 class FaultPlan:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
+        # a test adds and clears faults while the loopback server's thread takes them
+        self._lock = threading.Lock()
 
     def add(self, route: str, **kwargs: object) -> Fault:
         fault = Fault(route, **kwargs)  # type: ignore[arg-type]
-        self._faults.append(fault)
+        with self._lock:
+            self._faults.append(fault)
         return fault
 
     def clear(self, route: str | None = None) -> None:
-        if route is None:
-            self._faults.clear()
-        else:
-            self._faults = [f for f in self._faults if f.route != route]
+        with self._lock:
+            if route is None:
+                self._faults.clear()
+            else:
+                self._faults = [f for f in self._faults if f.route != route]
 
     def __bool__(self) -> bool:
         return bool(self._faults)
 
     def take(self, operation: str) -> Fault | None:
         """The fault that applies to this request, counted as used; None if none."""
-        for fault in self._faults:
-            if fnmatch.fnmatchcase(operation, fault.route):
-                if fault.times is not None:
-                    fault.times -= 1
-                    if fault.times == 0:
-                        self._faults.remove(fault)
-                return fault
+        with self._lock:
+            for fault in self._faults:
+                if fnmatch.fnmatchcase(operation, fault.route):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._faults.remove(fault)
+                    return fault
         return None

@@ -16,7 +16,20 @@ import jwt
 
 from .errors import ApiError
 
-__all__ = ["IdentityCheck", "IdentityVerifier", "user_hash"]
+__all__ = [
+    "IdentityCheck",
+    "IdentityVerifier",
+    "PLACEHOLDER_IDS",
+    "is_placeholder",
+    "user_hash",
+]
+
+# Values an app sometimes sends where it has no id; none of them identifies anyone.
+PLACEHOLDER_IDS = frozenset({"", "null", "undefined", "0", "anonymous", "none"})
+
+
+def is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_IDS
 
 
 def user_hash(secret: str, user_id: str | None, email: str | None) -> str:
@@ -62,8 +75,9 @@ class IdentityVerifier:
             if self.mode == "enforced":
                 raise self._rejection(platform, "hmac", "No user hash was supplied")
             return IdentityCheck(False, user_id, email)
-        expected = user_hash(self._secrets[platform], user_id, email)
-        if not hmac.compare_digest(expected, str(given)):
+        expected = user_hash(self._secret(platform, "hmac"), user_id, email)
+        # compare bytes: compare_digest refuses str with non-ASCII characters
+        if not hmac.compare_digest(expected.encode(), str(given).encode()):
             raise self._rejection(
                 platform, "hmac", "The user hash does not match the user"
             )
@@ -74,34 +88,75 @@ class IdentityVerifier:
             if self.mode == "enforced":
                 raise self._rejection(platform, "jwt", "No JWT was supplied")
             return IdentityCheck(False, user_id, email)
+        secret = self._secret(platform, "jwt")
         try:
-            # exp is checked against the workspace's clock below, not the wall clock
+            # PyJWT would judge exp, nbf and iat by the wall clock; the workspace's
+            # clock is the one that counts, so they are checked below.
             claims = jwt.decode(
                 token,
-                self._secrets[platform],
+                secret,
                 algorithms=["HS256"],
-                options={"verify_exp": False, "require": ["user_id"]},
+                options={
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    "require": ["user_id"],
+                },
             )
         except jwt.MissingRequiredClaimError:
-            raise self._rejection(platform, "jwt", "The JWT has no user_id claim")
+            raise self._rejection(
+                platform, "jwt", "The JWT has no user_id claim"
+            ) from None
         except jwt.InvalidTokenError as exc:
-            raise self._rejection(platform, "jwt", f"The JWT is not valid ({exc})")
-        exp = claims.get("exp")
-        if exp is not None and (not isinstance(exp, (int, float)) or exp <= now):
+            raise self._rejection(
+                platform, "jwt", f"The JWT is not valid ({exc})"
+            ) from None
+        times = {name: claims.get(name) for name in ("exp", "nbf", "iat")}
+        for name, value in times.items():
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise self._rejection(
+                    platform, "jwt", f"The JWT's {name} claim is not a number"
+                )
+        if times["exp"] is not None and times["exp"] <= now:
             raise self._rejection(platform, "jwt", "The JWT has expired")
-        claimed = str(claims["user_id"])
+        for name in ("nbf", "iat"):
+            if times[name] is not None and times[name] > now:
+                raise self._rejection(
+                    platform, "jwt", f"The JWT is not valid yet ({name})"
+                )
+        raw = claims["user_id"]
+        named = isinstance(raw, str) or (
+            isinstance(raw, int) and not isinstance(raw, bool)
+        )
+        if not named or is_placeholder(str(raw)):
+            raise self._rejection(
+                platform, "jwt", "The JWT's user_id claim does not name a user"
+            )
+        claimed = str(raw)
         if user_id is not None and user_id != claimed:
             raise self._rejection(
                 platform, "jwt", "The JWT's user_id is not the user being logged in"
             )
         return IdentityCheck(True, claimed, claims.get("email", email))
 
+    def _secret(self, platform: str, method: str) -> str:
+        secret = self._secrets.get(platform)
+        if not secret:
+            raise self._rejection(
+                platform, method, f"No identity secret is set for {platform!r}"
+            )
+        return secret
+
     @staticmethod
     def _rejection(platform: str, method: str, message: str) -> ApiError:
         # The web Messenger refuses to boot with a 403; the mobile SDKs see a 401 for
         # a bad hash and a 400 for a missing or invalid JWT.
         if platform == "web":
-            return ApiError(403, "forbidden", f"Identity verification failed: {message}")
+            return ApiError(
+                403, "forbidden", f"Identity verification failed: {message}"
+            )
         if method == "jwt":
             return ApiError(400, "invalid_jwt", message)
         return ApiError(401, "hmac_mismatch", message)

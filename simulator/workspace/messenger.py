@@ -15,15 +15,12 @@ from typing import Any
 from .attributes import check_custom_attributes
 from .errors import ApiError
 from .fields import optional, required
-from .identity import IdentityCheck
+from .identity import PLACEHOLDER_IDS, IdentityCheck, is_placeholder
 from .rest import merge_into, new_contact, start_conversation
 from .service import Call, Route, Workspace
 from .state import Contact
 
 __all__ = ["ROUTES", "PLACEHOLDER_IDS"]
-
-# Values an app sometimes sends where it has no id; none of them identifies anyone.
-PLACEHOLDER_IDS = frozenset({"", "null", "undefined", "0", "anonymous", "none"})
 
 # Standard fields the Messenger may write, with their JSON types
 _STANDARD = {
@@ -38,7 +35,7 @@ _DEVICE_FIELDS = ("app_name", "app_version", "device", "os_version", "sdk_versio
 
 def _identifier(body: dict[str, Any], name: str) -> str | None:
     value = optional(body, name, str)
-    if value is None or value.strip().lower() in PLACEHOLDER_IDS:
+    if value is None or is_placeholder(value):
         return None
     return value
 
@@ -102,16 +99,34 @@ def _resolve(ws: Workspace, identity: _Identity) -> Contact | None:
         contact = _find_user(ws, identity)
         if contact is None:
             raise ApiError(
-                404, "not_found",
+                404,
+                "not_found",
                 "User Not Found: log the user in before sending their activity",
             )
         return contact
     contact = _anonymous_contact(ws, identity.anonymous_id)
     if contact is None and identity.anonymous_id is None:
         raise ApiError(
-            400, "parameter_not_found",
-            "An unidentified request needs an anonymous_id", field="anonymous_id",
+            400,
+            "parameter_not_found",
+            "An unidentified request needs an anonymous_id",
+            field="anonymous_id",
         )
+    return contact
+
+
+def _new_anonymous(ws: Workspace, call: Call, anonymous_id: str) -> Contact:
+    """The contact of a device nobody has identified yet.
+
+    On mobile it is a user with no ids; on the web a visitor becomes a lead.
+    """
+    if call.platform == "web":
+        contact = new_contact(ws, "lead", call.now)
+    else:
+        contact = new_contact(ws, "user", call.now)
+        contact.signed_up_at = None
+    contact.anonymous_ids.append(anonymous_id)
+    ws.state.anonymous[anonymous_id] = contact.id
     return contact
 
 
@@ -139,26 +154,42 @@ def _attributes(ws: Workspace, call: Call) -> tuple[dict[str, Any], dict[str, An
         if name == "custom_attributes":
             continue
         kind = _STANDARD.get(name)
+        where = f"attributes.{name}"
         if kind is None:
             raise ApiError(
-                400, "parameter_invalid",
-                f"attributes.{name} cannot be written from the Messenger (allowed: "
+                400,
+                "parameter_invalid",
+                f"{where} cannot be written from the Messenger (allowed: "
                 f"{', '.join(sorted(_STANDARD))}, custom_attributes)",
-                field=f"attributes.{name}",
+                field=where,
             )
-        standard[name] = optional(raw, name, kind)
+        # read under its full path so that a 400 names attributes.<name>
+        standard[name] = optional({where: value}, where, kind)
+    email = standard.get("email")
+    if email == "":
+        standard["email"] = None
+    elif email is not None and "@" not in email:
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"{email!r} is not a valid email",
+            field="attributes.email",
+        )
+    custom_raw = raw.get("custom_attributes")
     custom = check_custom_attributes(
-        ws.state, raw.get("custom_attributes") or {}, messenger=True,
+        ws.state,
+        {} if custom_raw is None else custom_raw,
+        messenger=True,
         field_prefix="attributes.custom_attributes",
     )
     return standard, custom
 
 
-def _apply(contact: Contact, standard: dict[str, Any], custom: dict[str, Any],
-           now: int) -> None:
+def _apply(
+    contact: Contact, standard: dict[str, Any], custom: dict[str, Any], now: int
+) -> None:
     for name, value in standard.items():
-        if name in ("name", "email", "phone", "signed_up_at"):
-            setattr(contact, name, value)
+        setattr(contact, name, value)
     for name, value in custom.items():
         if value is None:
             contact.custom_attributes.pop(name, None)
@@ -184,23 +215,22 @@ def register_unidentified(ws: Workspace, call: Call) -> Any:
     identity = _Identity(call, ws)
     if identity.identified:
         raise ApiError(
-            400, "parameter_invalid",
+            400,
+            "parameter_invalid",
             "An unidentified registration cannot carry a user_id or email",
         )
     if identity.anonymous_id is None:
         raise ApiError(
-            400, "parameter_not_found", "anonymous_id is a required parameter",
+            400,
+            "parameter_not_found",
+            "anonymous_id is a required parameter",
             field="anonymous_id",
         )
     standard, custom = _attributes(ws, call)
     contact = _anonymous_contact(ws, identity.anonymous_id)
-    # On mobile an unidentified login is a contact with role user and no ids. On the
-    # web it is a visitor, which becomes a contact (a lead) only when it writes.
+    # On the web an unidentified person is a visitor, with no contact until it writes
     if contact is None and call.platform != "web":
-        contact = new_contact(ws, "user", call.now)
-        contact.signed_up_at = None
-        contact.anonymous_ids.append(identity.anonymous_id)
-        ws.state.anonymous[identity.anonymous_id] = contact.id
+        contact = _new_anonymous(ws, call, identity.anonymous_id)
     if contact is not None:
         _apply(contact, standard, custom, call.now)
         _seen(contact, call)
@@ -211,7 +241,8 @@ def register_identified(ws: Workspace, call: Call) -> Any:
     identity = _Identity(call, ws)
     if not identity.identified:
         raise ApiError(
-            400, "parameter_not_found",
+            400,
+            "parameter_not_found",
             "An identified registration needs a user_id or an email",
             field="user_id",
         )
@@ -220,10 +251,15 @@ def register_identified(ws: Workspace, call: Call) -> Any:
     user = _find_user(ws, identity)
     anonymous = _anonymous_contact(ws, identity.anonymous_id)
     # The device's anonymous activity only moves if it belongs to no one yet.
-    unclaimed = anonymous if anonymous is not None and (
-        anonymous.role == "lead" or (anonymous.external_id is None
-                                     and anonymous.email is None)
-    ) else None
+    unclaimed = (
+        anonymous
+        if anonymous is not None
+        and (
+            anonymous.role == "lead"
+            or (anonymous.external_id is None and anonymous.email is None)
+        )
+        else None
+    )
     if user is None and unclaimed is not None:
         user = unclaimed
         user.role = "user"
@@ -238,8 +274,11 @@ def register_identified(ws: Workspace, call: Call) -> Any:
         user.email = identity.email
         # leads that share the email are merged in when their user logs in
         for lead in [
-            c for c in state.contacts.values()
-            if c.role == "lead" and c.merged_into is None and c.email is not None
+            c
+            for c in state.contacts.values()
+            if c.role == "lead"
+            and c.merged_into is None
+            and c.email is not None
             and c.email.casefold() == identity.email.casefold()
         ]:
             merge_into(ws, lead, user, call.now)
@@ -277,14 +316,15 @@ def create_conversation(ws: Workspace, call: Call) -> Any:
     text = required(call.body(), "body", str)
     contact = _resolve(ws, identity)
     if contact is None:
-        # a web visitor who starts a conversation becomes a lead
-        contact = new_contact(ws, "lead", call.now)
         assert identity.anonymous_id is not None
-        contact.anonymous_ids.append(identity.anonymous_id)
-        ws.state.anonymous[identity.anonymous_id] = contact.id
+        contact = _new_anonymous(ws, call, identity.anonymous_id)
     _seen(contact, call)
     conversation = start_conversation(
-        ws, contact, text, call.now, channel=call.platform or "rest",
+        ws,
+        contact,
+        text,
+        call.now,
+        channel=call.platform or "rest",
         identity_verified=identity.verified,
     )
     return {
@@ -299,15 +339,21 @@ def create_conversation(ws: Workspace, call: Call) -> Any:
 def fetch_conversations(ws: Workspace, call: Call) -> Any:
     identity = _Identity(call, ws)
     contact = _resolve(ws, identity)
-    conversations = [] if contact is None else [
-        c for c in ws.state.conversations.values() if c.contact_id == contact.id
-    ]
+    conversations = (
+        []
+        if contact is None
+        else [c for c in ws.state.conversations.values() if c.contact_id == contact.id]
+    )
     return {
         "type": "conversation.list",
         "contact_id": contact.id if contact else None,
         "conversations": [
-            {"id": c.id, "created_at": c.created_at, "body": c.body,
-             "contact_id": c.contact_id}
+            {
+                "id": c.id,
+                "created_at": c.created_at,
+                "body": c.body,
+                "contact_id": c.contact_id,
+            }
             for c in conversations
         ],
     }
@@ -346,19 +392,54 @@ def remove_push_token(ws: Workspace, call: Call) -> Any:
 _PREFIX = "/messenger/v1"
 
 ROUTES = [
-    Route("POST", f"{_PREFIX}/users/unidentified", "messenger.register_unidentified",
-          register_unidentified, "messenger"),
-    Route("POST", f"{_PREFIX}/users/identified", "messenger.register_identified",
-          register_identified, "messenger"),
-    Route("POST", f"{_PREFIX}/users/update", "messenger.update_user", update_user,
-          "messenger"),
+    Route(
+        "POST",
+        f"{_PREFIX}/users/unidentified",
+        "messenger.register_unidentified",
+        register_unidentified,
+        "messenger",
+    ),
+    Route(
+        "POST",
+        f"{_PREFIX}/users/identified",
+        "messenger.register_identified",
+        register_identified,
+        "messenger",
+    ),
+    Route(
+        "POST",
+        f"{_PREFIX}/users/update",
+        "messenger.update_user",
+        update_user,
+        "messenger",
+    ),
     Route("POST", f"{_PREFIX}/ping", "messenger.ping", ping, "messenger"),
-    Route("POST", f"{_PREFIX}/conversations", "messenger.create_conversation",
-          create_conversation, "messenger"),
-    Route("POST", f"{_PREFIX}/conversations/fetch", "messenger.fetch_conversations",
-          fetch_conversations, "messenger"),
-    Route("POST", f"{_PREFIX}/push_tokens", "messenger.register_push_token",
-          register_push_token, "messenger"),
-    Route("DELETE", f"{_PREFIX}/push_tokens/{{token}}", "messenger.remove_push_token",
-          remove_push_token, "messenger"),
+    Route(
+        "POST",
+        f"{_PREFIX}/conversations",
+        "messenger.create_conversation",
+        create_conversation,
+        "messenger",
+    ),
+    Route(
+        "POST",
+        f"{_PREFIX}/conversations/fetch",
+        "messenger.fetch_conversations",
+        fetch_conversations,
+        "messenger",
+    ),
+    Route(
+        "POST",
+        f"{_PREFIX}/push_tokens",
+        "messenger.register_push_token",
+        register_push_token,
+        "messenger",
+    ),
+    Route(
+        "DELETE",
+        f"{_PREFIX}/push_tokens/{{token}}",
+        "messenger.remove_push_token",
+        remove_push_token,
+        "messenger",
+    ),
 ]

@@ -11,7 +11,12 @@ import base64
 import binascii
 from typing import Any
 
-from .attributes import CUSTOM_DATA_TYPES, check_custom_attributes, define_attribute
+from .attributes import (
+    CUSTOM_DATA_TYPES,
+    check_attribute_name,
+    check_custom_attributes,
+    define_attribute,
+)
 from .errors import ApiError
 from .fields import optional, required
 from .search import FieldSpec, compile_query
@@ -77,7 +82,9 @@ def _decode_cursor(kind: str, cursor: object, field: str) -> int:
     if cursor is None:
         return 0
     if not isinstance(cursor, str):
-        raise ApiError(400, "parameter_invalid", f"{field} must be a string", field=field)
+        raise ApiError(
+            400, "parameter_invalid", f"{field} must be a string", field=field
+        )
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         prefix, _, seq = base64.urlsafe_b64decode(padded).decode().partition(":")
@@ -86,13 +93,18 @@ def _decode_cursor(kind: str, cursor: object, field: str) -> int:
         return int(seq)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise ApiError(
-            400, "parameter_invalid", f"{field} is not a cursor this endpoint issued",
+            400,
+            "parameter_invalid",
+            f"{field} is not a cursor this endpoint issued",
             field=field,
         ) from None
 
 
 def _page(items: list[Any], after: int, per_page: int, kind: str) -> dict[str, Any]:
     """One page of `items` (each with a `seq`) after the cursor's position."""
+    # A write applied after a sync delay keeps the sequence number it was answered
+    # with, so creation order is the sequence, not the order records were stored in.
+    items = sorted(items, key=lambda item: item.seq)
     before = sum(1 for item in items if item.seq <= after)
     rest = [item for item in items if item.seq > after]
     chosen = rest[:per_page]
@@ -155,7 +167,9 @@ def _contact_fields(body: dict[str, Any]) -> dict[str, Any]:
     role = values.get("role")
     if role is not None and role not in ("user", "lead"):
         raise ApiError(
-            400, "parameter_invalid", f"role must be 'user' or 'lead', got {role!r}",
+            400,
+            "parameter_invalid",
+            f"role must be 'user' or 'lead', got {role!r}",
             field="role",
         )
     email = values.get("email")
@@ -170,8 +184,13 @@ def _contact_fields(body: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_identity_clash(ws: Workspace, contact: Contact | None, role: str,
-                          external_id: str | None, email: str | None) -> None:
+def _check_identity_clash(
+    ws: Workspace,
+    contact: Contact | None,
+    role: str,
+    external_id: str | None,
+    email: str | None,
+) -> None:
     if role != "user":
         return
     if external_id is not None:
@@ -215,7 +234,9 @@ def create_contact(ws: Workspace, call: Call) -> Any:
     role = values.pop("role", None) or "user"
     if role == "lead" and values.get("external_id") is not None:
         raise ApiError(
-            400, "parameter_invalid", "A lead cannot have an external_id",
+            400,
+            "parameter_invalid",
+            "A lead cannot have an external_id",
             field="external_id",
         )
     _check_identity_clash(
@@ -239,7 +260,7 @@ def new_contact(ws: Workspace, role: str, now: int) -> Contact:
         signed_up_at=now if role == "user" else None,
         searchable_at=now + ws.config.search_index_delay_seconds,
     )
-    ws.state.contacts[contact_id] = contact
+    ws.state.add_contact(contact)
     return contact
 
 
@@ -256,13 +277,17 @@ def update_contact(ws: Workspace, call: Call) -> Any:
     role = values.pop("role", None) or contact.role
     if contact.role == "user" and role == "lead":
         raise ApiError(
-            400, "parameter_invalid", "A user cannot be converted to a lead",
+            400,
+            "parameter_invalid",
+            "A user cannot be converted to a lead",
             field="role",
         )
     external_id = values.get("external_id", contact.external_id)
     if role == "lead" and external_id is not None:
         raise ApiError(
-            400, "parameter_invalid", "A lead cannot have an external_id",
+            400,
+            "parameter_invalid",
+            "A lead cannot have an external_id",
             field="external_id",
         )
     _check_identity_clash(ws, contact, role, external_id, values.get("email"))
@@ -277,8 +302,12 @@ def update_contact(ws: Workspace, call: Call) -> Any:
 def delete_contact(ws: Workspace, call: Call) -> Any:
     contact = _contact(ws, call, call.params["contact_id"])
     remove_contact(ws, contact)
-    return {"type": "contact", "id": contact.id, "external_id": contact.external_id,
-            "deleted": True}
+    return {
+        "type": "contact",
+        "id": contact.id,
+        "external_id": contact.external_id,
+        "deleted": True,
+    }
 
 
 def remove_contact(ws: Workspace, contact: Contact) -> None:
@@ -294,17 +323,20 @@ def remove_contact(ws: Workspace, contact: Contact) -> None:
         if other.merged_into == contact.id:
             other.merged_into = None
             other.archived = True
-    del state.contacts[contact.id]
+    state.discard_contact(contact)
 
 
 def list_contacts(ws: Workspace, call: Call) -> Any:
     per_page = call.query_int("per_page", LIST_DEFAULT, LIST_MAX)
-    after = _decode_cursor("contacts", call.request.query.get("starting_after"),
-                           "starting_after")
+    after = _decode_cursor(
+        "contacts", call.request.query.get("starting_after"), "starting_after"
+    )
     page = _page(ws.state.live_contacts(), after, per_page, "contacts")
     return {
         "type": "list",
-        "data": [contact_json(c, ws.config.app_id, call.version) for c in page["chosen"]],
+        "data": [
+            contact_json(c, ws.config.app_id, call.version) for c in page["chosen"]
+        ],
         "total_count": page["total"],
         "pages": page["pages"],
     }
@@ -319,26 +351,43 @@ def _contact_search_fields(ws: Workspace) -> dict[str, FieldSpec]:
     return fields
 
 
-def _contact_document(contact: Contact) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "id": contact.id,
-        "role": contact.role,
-        "name": contact.name,
-        "email": contact.email,
-        "email_domain": contact.email.partition("@")[2] if contact.email else None,
-        "phone": contact.phone,
-        "external_id": contact.external_id,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-        "signed_up_at": contact.signed_up_at,
-        "last_seen_at": contact.last_seen_at,
-        "owner_id": contact.owner_id,
-        "unsubscribed_from_emails": contact.unsubscribed_from_emails,
-        "tag_id": contact.tag_ids,
-    }
-    for name, value in contact.custom_attributes.items():
-        document[f"custom_attributes.{name}"] = value
-    return document
+_CONTACT_GETTERS: dict[str, Any] = {
+    "id": lambda c: c.id,
+    "role": lambda c: c.role,
+    "name": lambda c: c.name,
+    "email": lambda c: c.email,
+    "email_domain": lambda c: c.email.partition("@")[2] if c.email else None,
+    "phone": lambda c: c.phone,
+    "external_id": lambda c: c.external_id,
+    "created_at": lambda c: c.created_at,
+    "updated_at": lambda c: c.updated_at,
+    "signed_up_at": lambda c: c.signed_up_at,
+    "last_seen_at": lambda c: c.last_seen_at,
+    "owner_id": lambda c: c.owner_id,
+    "unsubscribed_from_emails": lambda c: c.unsubscribed_from_emails,
+    "tag_id": lambda c: c.tag_ids,
+}
+
+
+class _ContactView:
+    """A contact as a search document, read field by field as the query asks.
+
+    Search reads only the fields its filters name, so resolving them on demand is far
+    cheaper than building a full document for every contact on every query.
+    """
+
+    __slots__ = ("contact",)
+
+    def __init__(self, contact: Contact):
+        self.contact = contact
+
+    def get(self, name: str, default: Any = None) -> Any:
+        getter = _CONTACT_GETTERS.get(name)
+        if getter is not None:
+            return getter(self.contact)
+        if name.startswith("custom_attributes."):
+            return self.contact.custom_attributes.get(name[18:], default)
+        return default
 
 
 def _search_request(call: Call, default: int) -> tuple[Any, int, Any]:
@@ -351,7 +400,9 @@ def _search_request(call: Call, default: int) -> tuple[Any, int, Any]:
     per_page = pagination.get("per_page", default)
     if isinstance(per_page, bool) or not isinstance(per_page, int):
         raise ApiError(
-            400, "parameter_invalid", "pagination.per_page must be an integer",
+            400,
+            "parameter_invalid",
+            "pagination.per_page must be an integer",
             field="pagination.per_page",
         )
     if not 1 <= per_page <= SEARCH_MAX:
@@ -364,19 +415,46 @@ def _search_request(call: Call, default: int) -> tuple[Any, int, Any]:
     return body["query"], per_page, pagination.get("starting_after")
 
 
+def _search_candidates(ws: Workspace, query: Any) -> list[Contact]:
+    """The contacts a query can match at all, narrowed by an index where it pins one.
+
+    A filter (or a member of a top-level AND group) that asks for `id`, `external_id`
+    or `email` to equal a string can only match the contacts filed under that value;
+    every other query scans the live contacts. The predicate still runs on each.
+    """
+    members = [query]
+    if isinstance(query, dict) and query.get("operator") == "AND":
+        members = query.get("value") or []
+    for member in members:
+        if not isinstance(member, dict) or member.get("operator") != "=":
+            continue
+        field_name, value = member.get("field"), member.get("value")
+        if not isinstance(value, str):
+            continue
+        if field_name == "id":
+            contact = ws.state.contacts.get(value)
+            live = contact is not None and contact.merged_into is None
+            return [contact] if live and not contact.archived else []
+        if field_name in ("external_id", "email"):
+            return ws.state.contacts_with(field_name, value)
+    return ws.state.live_contacts()
+
+
 def search_contacts(ws: Workspace, call: Call) -> Any:
     query, per_page, cursor = _search_request(call, SEARCH_DEFAULT)
     predicate = compile_query(query, _contact_search_fields(ws))
     after = _decode_cursor("search", cursor, "pagination.starting_after")
     matches = [
         c
-        for c in ws.state.live_contacts()
-        if c.searchable_at <= call.now and predicate(_contact_document(c))
+        for c in _search_candidates(ws, query)
+        if c.searchable_at <= call.now and predicate(_ContactView(c))  # type: ignore[arg-type]
     ]
     page = _page(matches, after, per_page, "search")
     return {
         "type": "list",
-        "data": [contact_json(c, ws.config.app_id, call.version) for c in page["chosen"]],
+        "data": [
+            contact_json(c, ws.config.app_id, call.version) for c in page["chosen"]
+        ],
         "total_count": page["total"],
         "pages": page["pages"],
     }
@@ -433,8 +511,12 @@ def _set_archived(ws: Workspace, call: Call, archived: bool) -> Any:
     if contact is None or contact.merged_into is not None:
         raise ApiError(404, "not_found", "User Not Found")
     contact.archived = archived
-    return {"type": "contact", "id": contact.id, "external_id": contact.external_id,
-            "archived": archived}
+    return {
+        "type": "contact",
+        "id": contact.id,
+        "external_id": contact.external_id,
+        "archived": archived,
+    }
 
 
 def archive_contact(ws: Workspace, call: Call) -> Any:
@@ -478,8 +560,9 @@ def create_tag(ws: Workspace, call: Call) -> Any:
 
 def _tag_id_from(body: dict[str, Any]) -> str:
     if "id" not in body:
-        raise ApiError(400, "parameter_not_found", "id is a required parameter",
-                       field="id")
+        raise ApiError(
+            400, "parameter_not_found", "id is a required parameter", field="id"
+        )
     value = body["id"]
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ApiError(400, "parameter_invalid", "id must be a string", field="id")
@@ -488,7 +571,10 @@ def _tag_id_from(body: dict[str, Any]) -> str:
 
 def list_contact_tags(ws: Workspace, call: Call) -> Any:
     contact = _contact(ws, call, call.params["contact_id"])
-    return {"type": "list", "data": [tag_json(ws.state.tags[t]) for t in contact.tag_ids]}
+    return {
+        "type": "list",
+        "data": [tag_json(ws.state.tags[t]) for t in contact.tag_ids],
+    }
 
 
 def tag_contact(ws: Workspace, call: Call) -> Any:
@@ -509,12 +595,17 @@ def untag_contact(ws: Workspace, call: Call) -> Any:
 
 def _admin_from(ws: Workspace, body: dict[str, Any]) -> str:
     if "admin_id" not in body:
-        raise ApiError(400, "parameter_not_found", "admin_id is a required parameter",
-                       field="admin_id")
+        raise ApiError(
+            400,
+            "parameter_not_found",
+            "admin_id is a required parameter",
+            field="admin_id",
+        )
     admin_id = body["admin_id"]
     if isinstance(admin_id, bool) or not isinstance(admin_id, (str, int)):
-        raise ApiError(400, "parameter_invalid", "admin_id must be a string",
-                       field="admin_id")
+        raise ApiError(
+            400, "parameter_invalid", "admin_id must be a string", field="admin_id"
+        )
     if str(admin_id) != ws.admin_id:
         raise ApiError(404, "not_found", "Admin Not Found")
     return str(admin_id)
@@ -547,7 +638,14 @@ def apply_conversation_tag(
 
 def untag_conversation(ws: Workspace, call: Call) -> Any:
     conversation = _conversation(ws, call.params["conversation_id"])
-    tag = _tag(ws, call.params["tag_id"])
+    tag = ws.state.tags.get(call.params["tag_id"])
+    if tag is None:
+        # this one operation answers an unknown tag with its own code
+        raise ApiError(
+            404,
+            "tag_not_found",
+            f"Tag not found: there is no tag with id {call.params['tag_id']!r}",
+        )
     _admin_from(ws, call.body())
     if tag.id in conversation.tag_ids:
         conversation.tag_ids.remove(tag.id)
@@ -559,10 +657,15 @@ def untag_conversation(ws: Workspace, call: Call) -> Any:
 
 
 def start_conversation(
-    ws: Workspace, contact: Contact, body: str, now: int, *, channel: str = "rest",
+    ws: Workspace,
+    contact: Contact,
+    body: str,
+    now: int,
+    *,
+    channel: str = "rest",
     identity_verified: bool = False,
 ) -> Conversation:
-    """Open a contact-initiated conversation and let the workspace's listeners see it."""
+    """Open a contact-initiated conversation and tell the workspace's listeners."""
     state = ws.state
     seq = state.next_seq("conversation")
     conversation = Conversation(
@@ -582,16 +685,24 @@ def start_conversation(
     return conversation
 
 
+def _required_in(parent: str, body: dict[str, Any], name: str, kind: type) -> Any:
+    """A required field of a nested object, named in errors by its dotted path."""
+    dotted = f"{parent}.{name}"
+    return required({dotted: body[name]} if name in body else {}, dotted, kind)
+
+
 def create_conversation(ws: Workspace, call: Call) -> Any:
     body = call.body()
     sender = required(body, "from", dict)
     text = required(body, "body", str)
-    kind = required(sender, "type", str)
-    contact_id = required(sender, "id", str)
+    kind = _required_in("from", sender, "type", str)
+    contact_id = _required_in("from", sender, "id", str)
     if kind not in ("user", "lead", "contact"):
         raise ApiError(
-            400, "parameter_invalid",
-            f"from.type must be user, lead or contact, got {kind!r}", field="from.type",
+            400,
+            "parameter_invalid",
+            f"from.type must be user, lead or contact, got {kind!r}",
+            field="from.type",
         )
     contact = ws.state.contacts.get(contact_id)
     if (
@@ -613,16 +724,25 @@ def create_conversation(ws: Workspace, call: Call) -> Any:
 
 def get_conversation(ws: Workspace, call: Call) -> Any:
     conversation = _conversation(ws, call.params["conversation_id"])
-    return conversation_json(conversation, ws.state, with_parts=True)
+    return conversation_json(
+        conversation, ws.state, with_parts=True, version=call.version
+    )
 
 
-def _conversation_list(ws: Workspace, items: list[Conversation], after: int,
-                       per_page: int, kind: str) -> Any:
+def _conversation_list(
+    ws: Workspace,
+    call: Call,
+    items: list[Conversation],
+    after: int,
+    per_page: int,
+    kind: str,
+) -> Any:
     page = _page(items, after, per_page, kind)
     return {
         "type": "conversation.list",
         "conversations": [
-            conversation_json(c, ws.state, with_parts=False) for c in page["chosen"]
+            conversation_json(c, ws.state, with_parts=False, version=call.version)
+            for c in page["chosen"]
         ],
         "total_count": page["total"],
         "pages": page["pages"],
@@ -631,10 +751,11 @@ def _conversation_list(ws: Workspace, items: list[Conversation], after: int,
 
 def list_conversations(ws: Workspace, call: Call) -> Any:
     per_page = call.query_int("per_page", CONVERSATION_DEFAULT, CONVERSATION_MAX)
-    after = _decode_cursor("conversations", call.request.query.get("starting_after"),
-                           "starting_after")
+    after = _decode_cursor(
+        "conversations", call.request.query.get("starting_after"), "starting_after"
+    )
     items = list(ws.state.conversations.values())
-    return _conversation_list(ws, items, after, per_page, "conversations")
+    return _conversation_list(ws, call, items, after, per_page, "conversations")
 
 
 def _conversation_document(conversation: Conversation) -> dict[str, Any]:
@@ -664,10 +785,11 @@ def search_conversations(ws: Workspace, call: Call) -> Any:
     predicate = compile_query(query, fields)
     after = _decode_cursor("conversation-search", cursor, "pagination.starting_after")
     matches = [
-        c for c in ws.state.conversations.values()
+        c
+        for c in ws.state.conversations.values()
         if predicate(_conversation_document(c))
     ]
-    return _conversation_list(ws, matches, after, per_page, "conversation-search")
+    return _conversation_list(ws, call, matches, after, per_page, "conversation-search")
 
 
 # -- data attributes ------------------------------------------------------------------
@@ -678,15 +800,18 @@ def list_data_attributes(ws: Workspace, call: Call) -> Any:
     model = query.get("model", "contact")
     if model not in ("contact", "company", "conversation"):
         raise ApiError(
-            400, "parameter_invalid",
+            400,
+            "parameter_invalid",
             f"model must be contact, company or conversation, got {model!r}",
             field="model",
         )
-    flag = query.get("include_archived", "false").lower()
+    raw_flag = query.get("include_archived", "false")
+    flag = raw_flag.lower()
     if flag not in ("true", "false"):
         raise ApiError(
-            400, "parameter_invalid",
-            f"include_archived must be true or false, got {flag!r}",
+            400,
+            "parameter_invalid",
+            f"include_archived must be true or false, got {raw_flag!r}",
             field="include_archived",
         )
     # This workspace keeps contact attributes only; the other models list none.
@@ -708,30 +833,35 @@ def create_data_attribute(ws: Workspace, call: Call) -> Any:
     messenger_writable = optional(body, "messenger_writable", bool)
     if model != "contact":
         raise ApiError(
-            400, "parameter_invalid",
+            400,
+            "parameter_invalid",
             f"model {model!r} is not supported here; this workspace holds contact "
-            "attributes only", field="model",
+            "attributes only",
+            field="model",
         )
     if data_type not in CUSTOM_DATA_TYPES:
         raise ApiError(
-            400, "parameter_invalid",
+            400,
+            "parameter_invalid",
             f"data_type must be one of {', '.join(CUSTOM_DATA_TYPES)}, got "
-            f"{data_type!r}", field="data_type",
+            f"{data_type!r}",
+            field="data_type",
         )
-    if not name.strip() or any(ch in name for ch in ".$[]"):
-        raise ApiError(
-            400, "parameter_invalid",
-            f"{name!r} is not a valid attribute name (it may not be blank or contain "
-            "'.', '$', '[' or ']')", field="name",
-        )
+    check_attribute_name(name)
     if name in ws.state.attributes:
         raise ApiError(
-            400, "parameter_invalid", f"You already have '{name}' in your workspace",
+            400,
+            "parameter_invalid",
+            f"You already have '{name}' in your workspace",
             field="name",
         )
     options = _options(body, data_type)
     attribute = define_attribute(
-        ws.state, name, data_type, now=call.now, description=description,
+        ws.state,
+        name,
+        data_type,
+        now=call.now,
+        description=description,
         options=options,
         messenger_writable=True if messenger_writable is None else messenger_writable,
     )
@@ -743,13 +873,17 @@ def _options(body: dict[str, Any], data_type: str) -> list[str]:
     if data_type != "options":
         if raw:
             raise ApiError(
-                400, "parameter_invalid",
-                "options are only allowed with data_type 'options'", field="options",
+                400,
+                "parameter_invalid",
+                "options are only allowed with data_type 'options'",
+                field="options",
             )
         return []
     if raw is None or len(raw) < 2:
         raise ApiError(
-            400, "parameter_invalid", "An options attribute needs at least two options",
+            400,
+            "parameter_invalid",
+            "An options attribute needs at least two options",
             field="options",
         )
     values = []
@@ -757,8 +891,10 @@ def _options(body: dict[str, Any], data_type: str) -> list[str]:
         value = item.get("value") if isinstance(item, dict) else None
         if not isinstance(value, str):
             raise ApiError(
-                400, "parameter_invalid",
-                "each option must be an object with a string 'value'", field="options",
+                400,
+                "parameter_invalid",
+                "each option must be an object with a string 'value'",
+                field="options",
             )
         values.append(value)
     return values
@@ -770,7 +906,11 @@ def update_data_attribute(ws: Workspace, call: Call) -> Any:
         (a for a in ws.state.attributes.values() if str(a.id) == raw_id), None
     )
     if attribute is None:
-        raise ApiError(404, "not_found", "Data Attribute Not Found")
+        raise ApiError(
+            404,
+            "field_not_found",
+            f"We couldn't find a data attribute with id {raw_id!r} to update",
+        )
     body = call.body()
     archived = optional(body, "archived", bool)
     description = optional(body, "description", str)
@@ -778,7 +918,8 @@ def update_data_attribute(ws: Workspace, call: Call) -> Any:
     options = _options(body, attribute.data_type) if "options" in body else None
     if not attribute.custom:
         raise ApiError(
-            400, "parameter_invalid",
+            400,
+            "parameter_invalid",
             f"'{attribute.name}' is a standard attribute and cannot be changed",
         )
     if archived is not None:
@@ -816,32 +957,62 @@ ROUTES = [
     Route("GET", "/contacts", "contacts.list", list_contacts),
     Route("POST", "/contacts/search", "contacts.search", search_contacts),
     Route("POST", "/contacts/merge", "contacts.merge", merge_contacts),
-    Route("GET", "/contacts/find_by_external_id/{external_id}",
-          "contacts.find_by_external_id", find_by_external_id),
+    Route(
+        "GET",
+        "/contacts/find_by_external_id/{external_id}",
+        "contacts.find_by_external_id",
+        find_by_external_id,
+    ),
     Route("GET", "/contacts/{contact_id}", "contacts.get", get_contact),
     Route("PUT", "/contacts/{contact_id}", "contacts.update", update_contact),
     Route("DELETE", "/contacts/{contact_id}", "contacts.delete", delete_contact),
-    Route("POST", "/contacts/{contact_id}/archive", "contacts.archive", archive_contact),
-    Route("POST", "/contacts/{contact_id}/unarchive", "contacts.unarchive",
-          unarchive_contact),
-    Route("GET", "/contacts/{contact_id}/tags", "contacts.tags.list", list_contact_tags),
+    Route(
+        "POST", "/contacts/{contact_id}/archive", "contacts.archive", archive_contact
+    ),
+    Route(
+        "POST",
+        "/contacts/{contact_id}/unarchive",
+        "contacts.unarchive",
+        unarchive_contact,
+    ),
+    Route(
+        "GET", "/contacts/{contact_id}/tags", "contacts.tags.list", list_contact_tags
+    ),
     Route("POST", "/contacts/{contact_id}/tags", "contacts.tags.add", tag_contact),
-    Route("DELETE", "/contacts/{contact_id}/tags/{tag_id}", "contacts.tags.remove",
-          untag_contact),
+    Route(
+        "DELETE",
+        "/contacts/{contact_id}/tags/{tag_id}",
+        "contacts.tags.remove",
+        untag_contact,
+    ),
     Route("GET", "/data_attributes", "data_attributes.list", list_data_attributes),
     Route("POST", "/data_attributes", "data_attributes.create", create_data_attribute),
-    Route("PUT", "/data_attributes/{data_attribute_id}", "data_attributes.update",
-          update_data_attribute),
+    Route(
+        "PUT",
+        "/data_attributes/{data_attribute_id}",
+        "data_attributes.update",
+        update_data_attribute,
+    ),
     Route("POST", "/conversations", "conversations.create", create_conversation),
     Route("GET", "/conversations", "conversations.list", list_conversations),
-    Route("POST", "/conversations/search", "conversations.search",
-          search_conversations),
-    Route("GET", "/conversations/{conversation_id}", "conversations.get",
-          get_conversation),
-    Route("POST", "/conversations/{conversation_id}/tags", "conversations.tags.add",
-          tag_conversation),
-    Route("DELETE", "/conversations/{conversation_id}/tags/{tag_id}",
-          "conversations.tags.remove", untag_conversation),
+    Route(
+        "POST", "/conversations/search", "conversations.search", search_conversations
+    ),
+    Route(
+        "GET", "/conversations/{conversation_id}", "conversations.get", get_conversation
+    ),
+    Route(
+        "POST",
+        "/conversations/{conversation_id}/tags",
+        "conversations.tags.add",
+        tag_conversation,
+    ),
+    Route(
+        "DELETE",
+        "/conversations/{conversation_id}/tags/{tag_id}",
+        "conversations.tags.remove",
+        untag_conversation,
+    ),
     Route("GET", "/tags", "tags.list", list_tags),
     Route("POST", "/tags", "tags.create", create_tag),
 ]

@@ -1,8 +1,9 @@
 """The JSON shapes the workspace answers with, per API version.
 
-The 2.14 description is the default shape. From 2.16 on, `owner_id` is a string; the
-other version differences (a merged-away contact answered with a 410) are rules, and
-live in the handlers.
+The 2.14 description is the default shape. From 2.16 on, `owner_id` is a string and a
+conversation has the 2.16 priority scale and 0 for no assignee; the other version
+differences (a merged-away contact answered with a 410) are rules, and live in the
+handlers.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def contact_json(contact: Contact, workspace_id: str, version: str) -> dict[str,
         "last_contacted_at": None,
         "last_email_opened_at": None,
         "last_email_clicked_at": None,
-        "language_override": None,
+        "language_override": contact.language_override,
         "location": {"type": "location", "country": None, "region": None, "city": None},
         "custom_attributes": dict(contact.custom_attributes),
         "tags": {
@@ -131,7 +132,9 @@ def data_attribute_json(attribute: DataAttribute, admin_id: str) -> dict[str, An
         "full_name": attribute.full_name,
         "label": attribute.label,
         "description": attribute.description,
-        "data_type": "string" if attribute.data_type == "options" else attribute.data_type,
+        "data_type": (
+            "string" if attribute.data_type == "options" else attribute.data_type
+        ),
         "api_writable": attribute.api_writable,
         "messenger_writable": attribute.messenger_writable,
         "ui_writable": True,
@@ -154,14 +157,19 @@ def conversation_json(
     state: WorkspaceState,
     *,
     with_parts: bool,
+    version: str = "2.14",
 ) -> dict[str, Any]:
+    later = version_at_least(version, (2, 16))
     contact = state.contacts[conversation.contact_id]
-    author = {
+    author: dict[str, Any] = {
         "type": contact.role,
         "id": contact.id,
         "name": contact.name,
-        "email": contact.email or "",
     }
+    # An author's email must be an email address, which the empty string is not; 2.14
+    # does not let it be null either, so there an author without one has no key.
+    if contact.email or later:
+        author["email"] = contact.email or None
     body: dict[str, Any] = {
         "type": "conversation",
         "id": conversation.id,
@@ -173,9 +181,10 @@ def conversation_json(
         "open": conversation.state == "open",
         "state": conversation.state,
         "read": conversation.read,
-        "priority": "not_priority",
-        "admin_assignee_id": None,
-        "team_assignee_id": None,
+        "priority": "none" if later else "not_priority",
+        # 2.16 answers 0 for no assignee, where 2.14 answers null
+        "admin_assignee_id": 0 if later else None,
+        "team_assignee_id": 0 if later else None,
         "tags": {
             "type": "tag.list",
             "tags": [
@@ -202,7 +211,12 @@ def conversation_json(
             "type": "conversation",
             "url": None,
         },
-        "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
+        "linked_objects": {
+            "type": "list",
+            "total_count": 0,
+            "has_more": False,
+            "data": [],
+        },
         "ai_agent_participated": False,
     }
     if with_parts:
@@ -217,12 +231,12 @@ def conversation_json(
                     "created_at": part.created_at,
                     "updated_at": part.created_at,
                     "notified_at": part.created_at,
-                    "assigned_to": None,
+                    # `assigned_to` is left out: the description's reference schema is
+                    # not nullable (a `nullable` beside a $ref has no effect in OAS 3.0)
                     "author": {
                         "type": part.author_type,
                         "id": part.author_id,
                         "name": None,
-                        "email": "",
                     },
                     "attachments": [],
                     "external_id": None,

@@ -69,6 +69,8 @@ class ApiResponse:
     operation: str | None = None
     # seconds the transport should hold the answer back (an injected latency)
     latency: float = 0.0
+    # the API version whose shapes answered (None before the request was admitted)
+    version: str | None = None
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -120,9 +122,7 @@ class Call:
                         400, "bad_request", f"The request body is not valid JSON: {exc}"
                     ) from None
         if not isinstance(self._body, dict):
-            raise ApiError(
-                400, "bad_request", "The request body must be a JSON object"
-            )
+            raise ApiError(400, "bad_request", "The request body must be a JSON object")
         return self._body
 
     def query_int(self, name: str, default: int, maximum: int) -> int:
@@ -133,13 +133,17 @@ class Call:
             value = int(raw)
         except ValueError:
             raise ApiError(
-                400, "parameter_invalid", f"{name} must be an integer, got {raw!r}",
+                400,
+                "parameter_invalid",
+                f"{name} must be an integer, got {raw!r}",
                 field=name,
             ) from None
         if not 1 <= value <= maximum:
             raise ApiError(
-                400, "parameter_invalid",
-                f"{name} must be between 1 and {maximum}, got {value}", field=name,
+                400,
+                "parameter_invalid",
+                f"{name} must be between 1 and {maximum}, got {value}",
+                field=name,
             )
         return value
 
@@ -173,8 +177,12 @@ class Workspace:
         self.created_at = int(self.clock.now())
         self.admin_id = "991200"
         # called with each conversation as it starts, before the answer is sent
-        self.conversation_listeners: list[Callable[[Workspace, Conversation], None]] = []
-        self._pending: list[tuple[float, int, ApiRequest]] = []
+        self.conversation_listeners: list[
+            Callable[[Workspace, Conversation], None]
+        ] = []
+        # (due time, arrival number, the admitted call, its route), soonest first
+        self._pending: list[tuple[float, int, Call, Route, dict[str, int]]] = []
+        self._arrivals = 0
         self._lock = threading.RLock()
         self._routes = rest.ROUTES + messenger.ROUTES
         self._by_method: dict[str, list[Route]] = {}
@@ -201,7 +209,12 @@ class Workspace:
         now = self.now()
         for name, data_type, label in STANDARD_CONTACT_ATTRIBUTES:
             define_attribute(
-                self.state, name, data_type, now=now, custom=False, label=label,
+                self.state,
+                name,
+                data_type,
+                now=now,
+                custom=False,
+                label=label,
                 messenger_writable=False,
             )
         for attribute in self.config.custom_attributes:
@@ -239,7 +252,10 @@ class Workspace:
             observer(request, response, route)
         log.debug(
             "%s %s -> %s (%s)",
-            request.method, request.path, response.status, response.operation,
+            request.method,
+            request.path,
+            response.status,
+            response.operation,
         )
         return response
 
@@ -290,7 +306,11 @@ class Workspace:
             limit_key = "messenger:" + self.config.app_id
         rate_headers = self.limiter.hit(limit_key, self.clock.now())
         call = Call(
-            request, params, self.config.api_version, now, token=token,
+            request,
+            params,
+            self.config.api_version,
+            now,
+            token=token,
             rate_headers=rate_headers,
         )
         version = headers.get("intercom-version")
@@ -310,7 +330,8 @@ class Workspace:
                 raise ApiError(
                     400,
                     "parameter_invalid",
-                    f"X-Intercom-Platform must be ios, android or web, got {platform!r}",
+                    "X-Intercom-Platform must be ios, android or web, "
+                    f"got {platform!r}",
                     headers=rate_headers,
                 )
             call.platform = platform
@@ -326,19 +347,32 @@ class Workspace:
         status = 200
         if isinstance(result, tuple):
             status, result = result
-        return ApiResponse(status, _dumps(result), _json_headers(headers), route.operation)
+        return ApiResponse(
+            status,
+            _dumps(result),
+            _json_headers(headers),
+            route.operation,
+            version=call.version,
+        )
 
     def _accept_later(self, call: Call, route: Route, delay: float) -> ApiResponse:
         # Answer as the service would now, from a copy of the state, and apply the
         # same request to the real state once the simulated clock has moved on.
-        saved = self.state
-        self.state = copy.deepcopy(saved)
+        # Listeners hear of a conversation once, when it is applied: one they saw on
+        # the copy would be thrown away with it.
+        saved, listeners = self.state, self.conversation_listeners
+        self.state, self.conversation_listeners = copy.deepcopy(saved), []
+        drawn_from = dict(saved.counters)
         try:
             response = self._run(call, route)
+            # The ids the copy drew are reserved: records created in the meantime
+            # take the next ones, and the write lands with the ids it answered with.
+            saved.counters.update(self.state.counters)
         finally:
-            self.state = saved
+            self.state, self.conversation_listeners = saved, listeners
         apply_at = self.clock.now() + delay
-        self._pending.append((apply_at, len(self._pending), call.request))
+        self._arrivals += 1
+        self._pending.append((apply_at, self._arrivals, call, route, drawn_from))
         self._pending.sort(key=lambda item: (item[0], item[1]))
         return response
 
@@ -348,16 +382,29 @@ class Workspace:
 
     def _apply_due(self, now: float) -> None:
         while self._pending and self._pending[0][0] <= now:
-            _, _, request = self._pending.pop(0)
-            matched = self.match(request.method, request.path)
-            if matched is None:
-                continue
-            route, params = matched
+            _, _, accepted, route, drawn_from = self._pending.pop(0)
+            # The request was authenticated, versioned and counted against the rate
+            # limit when it arrived; admitting it again would charge a later window
+            # for it and could refuse a write the client was told had succeeded. It
+            # keeps its arrival time, so it lands with the times it was answered with.
+            call = Call(
+                accepted.request,
+                accepted.params,
+                accepted.version,
+                accepted.now,
+                token=accepted.token,
+                platform=accepted.platform,
+            )
+            counters = self.state.counters
+            self.state.counters = dict(drawn_from)
             try:
-                call = self._admit(request, route, params)
                 self._run(call, route)
             except ApiError as error:
                 log.debug("delayed %s failed when applied: %s", route.operation, error)
+            finally:
+                for kind, value in self.state.counters.items():
+                    counters[kind] = max(counters.get(kind, 0), value)
+                self.state.counters = counters
 
     @property
     def pending_count(self) -> int:

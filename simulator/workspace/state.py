@@ -70,6 +70,7 @@ class Contact:
     phone: str | None = None
     name: str | None = None
     avatar: str | None = None
+    language_override: str | None = None
     owner_id: int | None = None
     signed_up_at: int | None = None
     last_seen_at: int | None = None

@@ -82,8 +82,16 @@ def test_string_operators(op: str, value: object, stored: str, expected: bool) -
 
 @pytest.mark.parametrize(
     ("op", "expected"),
-    [("=", False), ("IN", False), ("~", False), ("^", False), ("$", False),
-     ("!=", True), ("NIN", True), ("!~", True)],
+    [
+        ("=", False),
+        ("IN", False),
+        ("~", False),
+        ("^", False),
+        ("$", False),
+        ("!=", True),
+        ("NIN", True),
+        ("!~", True),
+    ],
 )
 def test_string_operators_on_a_document_without_the_field(
     op: str, expected: bool
@@ -161,8 +169,16 @@ def test_float_operators(op: str, value: object, stored: float, expected: bool) 
 
 @pytest.mark.parametrize(
     ("op", "expected"),
-    [("=", False), ("IN", False), ("<", False), ("<=", False), (">", False),
-     (">=", False), ("!=", True), ("NIN", True)],
+    [
+        ("=", False),
+        ("IN", False),
+        ("<", False),
+        ("<=", False),
+        (">", False),
+        (">=", False),
+        ("!=", True),
+        ("NIN", True),
+    ],
 )
 def test_number_operators_on_a_document_without_the_field(
     op: str, expected: bool
@@ -411,8 +427,10 @@ def test_unknown_field_lists_at_most_ten_known_fields() -> None:
 def test_unknown_field_suggestion_inside_a_group_for_a_dotted_name() -> None:
     query = group("AND", flt("custom_attributes.login_statu", "=", "x"))
     err = rejected(query)
-    assert err.message.split(":", 1)[1].strip().startswith(
-        "custom_attributes.login_status"
+    assert (
+        err.message.split(":", 1)[1]
+        .strip()
+        .startswith("custom_attributes.login_status")
     )
 
 
@@ -497,8 +515,11 @@ def test_member_limit_applies_to_nested_groups_and_is_configurable() -> None:
         {"operator": "OR", "value": {"field": "email", "operator": "=", "value": "a"}},
         {"operator": "and", "value": [{"field": "age", "operator": "=", "value": 1}]},
         {"operator": "XOR", "value": [{"field": "age", "operator": "=", "value": 1}]},
-        {"operator": "AND", "value": [{"field": "age", "operator": "=", "value": 1}],
-         "field_x": 1},
+        {
+            "operator": "AND",
+            "value": [{"field": "age", "operator": "=", "value": 1}],
+            "field_x": 1,
+        },
         {"operator": "AND", "value": ["age = 1"]},
         {"operator": "AND", "value": [None]},
         {"operator": "AND", "value": [{"operator": "OR", "value": []}]},
