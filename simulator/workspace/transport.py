@@ -92,7 +92,9 @@ def mount(
     `start()`/`stop()`). With a router, the workspace's routes are added to it.
     """
     if router is None:
-        router = respx.mock(assert_all_mocked=True, assert_all_called=False)
+        router = respx.mock(
+            assert_all_mocked=True, assert_all_called=False, using="httpx"
+        )
     pattern = _path_pattern(workspace)
     effect = _side_effect(workspace)
     for base_url in base_urls:
