@@ -81,8 +81,13 @@ class SimulatedApp:
     def _start_sdk(self) -> MessengerSdk:
         sdk_class = _SDK_CLASSES[self.platform]
         return sdk_class(
-            device_id=self.device_id, profile=self.profile, network=self.network,
-            storage=self.storage, clock=self.clock, trace=self.trace, seed=self.seed,
+            device_id=self.device_id,
+            profile=self.profile,
+            network=self.network,
+            storage=self.storage,
+            clock=self.clock,
+            trace=self.trace,
+            seed=self.seed,
         )
 
     @property
@@ -133,8 +138,12 @@ class SimulatedApp:
             # session ends and the new one starts. What differs is what it tells the
             # SDK, which the steps of on_switch say.
             previous = self.user
-            self._run_steps(self.integration.on_switch, user, moment="on_switch",
-                            switch=(previous, user))
+            self._run_steps(
+                self.integration.on_switch,
+                user,
+                moment="on_switch",
+                switch=(previous, user),
+            )
             if self.session is None or self.session.get("alias") != user.alias:
                 self._end_session()
                 self._start_session(user)
@@ -156,7 +165,9 @@ class SimulatedApp:
         with self._event("reinstall") as outcome:
             if self.platform == "ios":
                 self.trace.add(
-                    "note", self.clock.now(), device=self.device_id,
+                    "note",
+                    self.clock.now(),
+                    device=self.device_id,
                     text="iOS reinstall behaviour of the SDK's stored identity is "
                     "undocumented; simulated like Android: everything is removed",
                 )
@@ -196,8 +207,14 @@ class SimulatedApp:
             self.app._outcome = None
 
     def _event(self, name: str, **details: Any) -> SimulatedApp._EventScope:
-        self.trace.add("app_event", self.clock.now(), device=self.device_id,
-                       platform=self.platform, event=name, **details)
+        self.trace.add(
+            "app_event",
+            self.clock.now(),
+            device=self.device_id,
+            platform=self.platform,
+            event=name,
+            **details,
+        )
         return SimulatedApp._EventScope(self, StepOutcome(name, []))
 
     def _start_session(self, user: RegisteredUser) -> None:
@@ -219,7 +236,9 @@ class SimulatedApp:
             return
         if not self.backend.is_live(session["id"]):
             self.trace.add(
-                "note", self.clock.now(), device=self.device_id,
+                "note",
+                self.clock.now(),
+                device=self.device_id,
                 text="the app found its session ended on the backend and signs out",
             )
             user = self._end_session()
@@ -231,8 +250,11 @@ class SimulatedApp:
             # a page load boots the Messenger again from what the page knows
             if self.user is not None:
                 self._run_steps(
-                    [s for s in self.integration.on_login
-                     if s.do in ("sign", "login_identified")],
+                    [
+                        s
+                        for s in self.integration.on_login
+                        if s.do in ("sign", "login_identified")
+                    ],
                     self.user,
                 )
             else:
@@ -246,8 +268,9 @@ class SimulatedApp:
         self.sdk = self._start_sdk()
         self._relaunch()
 
-    def _run(self, moment: str, user: RegisteredUser | None, *,
-             skip_reset: bool = False) -> bool:
+    def _run(
+        self, moment: str, user: RegisteredUser | None, *, skip_reset: bool = False
+    ) -> bool:
         steps = self.integration.steps(moment)
         if skip_reset:
             steps = [s for s in steps if s.do != "reset"]
@@ -284,7 +307,9 @@ class SimulatedApp:
             pending = self._perform(step, user)
             if pending is not None and not self._await(pending, step=step):
                 self.trace.add(
-                    "note", self.clock.now(), device=self.device_id,
+                    "note",
+                    self.clock.now(),
+                    device=self.device_id,
                     text=f"the app waits for a callback that never fires; the rest "
                     f"of {moment or 'the step'} does not run",
                 )
@@ -293,10 +318,12 @@ class SimulatedApp:
                 return False
         return True
 
-    def _await(self, pending: Pending, *, step: Step | None = None,
-               force: bool = False) -> bool:
+    def _await(
+        self, pending: Pending, *, step: Step | None = None, force: bool = False
+    ) -> bool:
         wait = force or (
-            step.await_ if step is not None and step.await_ is not None
+            step.await_
+            if step is not None and step.await_ is not None
             else self.integration.awaits_completion
         )
         if pending.state == "never":
@@ -371,18 +398,22 @@ class SimulatedApp:
             self.storage.save(_APP_KEY, data)
             attributes = self._update_attributes(user) if step.with_attributes else None
             if isinstance(sdk, WebMessenger):
-                settings: dict[str, Any] = {"user_id": user.user_id,
-                                            "email": user.email}
+                settings: dict[str, Any] = {
+                    "user_id": user.user_id,
+                    "email": user.email,
+                }
                 settings.update(self._web_signature(user))
                 if attributes:
                     settings.update(attributes)
                 return sdk.boot(settings)
             if isinstance(sdk, IOSMessenger):
-                return sdk.loginUser(userId=user.user_id, email=user.email,
-                                     attributes=attributes)
+                return sdk.loginUser(
+                    userId=user.user_id, email=user.email, attributes=attributes
+                )
             assert isinstance(sdk, AndroidMessenger)
-            return sdk.loginIdentifiedUser(userId=user.user_id, email=user.email,
-                                           userAttributes=attributes)
+            return sdk.loginIdentifiedUser(
+                userId=user.user_id, email=user.email, userAttributes=attributes
+            )
         if step.do == "update":
             attributes = self._attributes(step, user)
             if isinstance(sdk, WebMessenger):
@@ -397,10 +428,12 @@ class SimulatedApp:
             return  # the page passes the signature in boot's settings
         if self.integration.verification == "jwt":
             self.sdk.setUserJwt(  # type: ignore[attr-defined]
-                self.backend.user_jwt(self.platform, user))
+                self.backend.user_jwt(self.platform, user)
+            )
         else:
             self.sdk.setUserHash(  # type: ignore[attr-defined]
-                self.backend.user_hash(self.platform, user))
+                self.backend.user_hash(self.platform, user)
+            )
 
     def _web_signature(self, user: RegisteredUser) -> dict[str, Any]:
         if self.integration.verification == "hmac":
@@ -431,5 +464,7 @@ class SimulatedApp:
             return sdk.setDeviceToken(token)
         if isinstance(sdk, AndroidMessenger):
             return sdk.sendTokenToIntercom(token)
-        return Pending.done("push", SdkResult.failure(
-            "unsupported", "the web Messenger has no push tokens"))
+        return Pending.done(
+            "push",
+            SdkResult.failure("unsupported", "the web Messenger has no push tokens"),
+        )

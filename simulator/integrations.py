@@ -3,15 +3,16 @@
 A file in `fixtures/integrations/` names, for the moments of the lifecycle (open
 without login, login, logout, account switch), the steps the app takes, in order:
 
-| step | does |
-|---|---|
-| `sign` | computes the user hash or JWT (per `verification`) and hands it to the SDK |
-| `login_unidentified` | an unidentified login (web: boot without a user) |
-| `login_identified` | an identified login (web: boot with the user); `with_attributes` passes the update's attributes along |
-| `update` | writes `attributes` (templates: `{user.user_id}`, `{user.member_id}`, `{user.tier}`, `{user.name}`, `{user.email}`, `{platform}`, `{now}`) |
-| `reset` | resets the SDK (mobile: logout; web: shutdown) |
-| `clear_caches` | clears the app's own cached copy of the person's data |
-| `run` | runs another moment's steps (`moment`) |
+- `sign`: computes the user hash or JWT (per `verification`) for the SDK;
+- `login_unidentified`: an unidentified login (web: boot without a user);
+- `login_identified`: an identified login (web: boot with the user);
+  `with_attributes` passes the login update's attributes along with it;
+- `update`: writes `attributes`, whose values may use the templates
+  `{user.user_id}`, `{user.member_id}`, `{user.tier}`, `{user.name}`,
+  `{user.email}`, `{platform}` and `{now}`;
+- `reset`: resets the SDK (mobile: logout; web: shutdown);
+- `clear_caches`: clears the app's own cached copy of the person's data;
+- `run`: runs another moment's steps (`moment`).
 
 `awaits_completion` says whether the app waits for each SDK call to finish before the
 next step (a step's own `await` overrides it). `notices_expired_session` says whether
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,13 +44,20 @@ __all__ = [
 
 INTEGRATION_DIR = FIXTURES / "integrations"
 MOMENTS = ("on_open", "on_login", "on_logout", "on_switch")
-_TEMPLATE = re.compile(r"\{(user\.(?:user_id|member_id|tier|name|email)|platform|now)\}")
+_TEMPLATE = re.compile(
+    r"\{(user\.(?:user_id|member_id|tier|name|email)|platform|now)\}"
+)
 
 
 class Step(Strict):
     do: Literal[
-        "sign", "login_unidentified", "login_identified", "update", "reset",
-        "clear_caches", "run",
+        "sign",
+        "login_unidentified",
+        "login_identified",
+        "update",
+        "reset",
+        "clear_caches",
+        "run",
     ]
     attributes: dict[str, str | int | bool | None] = {}
     with_attributes: bool = False
@@ -133,7 +141,7 @@ def known_integrations() -> list[str]:
     return sorted(p.stem for p in INTEGRATION_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> Integration:
     return load_model(Integration, path)
 
@@ -145,13 +153,16 @@ def load_integration(name_or_path: str | os.PathLike[str]) -> Integration:
         path = INTEGRATION_DIR / f"{name_or_path}.yaml"
         if not path.exists():
             raise ConfigError(
-                str(path), "", f"no integration named {str(name_or_path)!r}",
+                str(path),
+                "",
+                f"no integration named {str(name_or_path)!r}",
                 ", ".join(known_integrations()),
             )
     integration = _load(path.resolve())
     if integration.name != path.stem:
         raise ConfigError(
-            str(path), "name",
+            str(path),
+            "name",
             f"the integration is named {integration.name!r} but its file is "
             f"{path.name}",
             path.stem,

@@ -24,7 +24,9 @@ def redact(value: Any) -> Any:
     """A copy of `value` with every secret-bearing field replaced by a marker."""
     if isinstance(value, dict):
         return {
-            k: (REDACTED if k.lower() in _SECRET_FIELDS and v is not None else redact(v))
+            k: (
+                REDACTED if k.lower() in _SECRET_FIELDS and v is not None else redact(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

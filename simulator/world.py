@@ -56,8 +56,11 @@ class World:
         self.identity_secrets = self.config.identity_verification.resolve_secrets()
         self._token = secrets.token_urlsafe(24)
         self.workspace = Workspace(
-            self.config, clock=self.clock, tokens=[self._token],
-            identity_secrets=self.identity_secrets, seed=f"world-{self.seed}",
+            self.config,
+            clock=self.clock,
+            tokens=[self._token],
+            identity_secrets=self.identity_secrets,
+            seed=f"world-{self.seed}",
         )
         self.backend = Backend(
             self.clock, seed=self.seed, identity_secrets=self.identity_secrets
@@ -120,17 +123,24 @@ class World:
             profile = load_profile(profile or DEFAULT_PROFILES[platform], platform)
         device_id = device_id or f"{platform}-{len(self.devices) + 1}"
         app = SimulatedApp(
-            platform=platform, device_id=device_id, integration=integration,
-            profile=profile, backend=self.backend, network=self.network,
-            clock=self.clock, trace=self.trace, seed=self.seed,
+            platform=platform,
+            device_id=device_id,
+            integration=integration,
+            profile=profile,
+            backend=self.backend,
+            network=self.network,
+            clock=self.clock,
+            trace=self.trace,
+            seed=self.seed,
         )
         self.devices[device_id] = app
         return app
 
     # -- moving the scenario -----------------------------------------------------------
 
-    def act(self, app: SimulatedApp, event: Callable[..., StepOutcome], *args: Any
-            ) -> StepOutcome:
+    def act(
+        self, app: SimulatedApp, event: Callable[..., StepOutcome], *args: Any
+    ) -> StepOutcome:
         """Run one app event, deliver what is in flight, and snapshot the world."""
         outcome = event(*args)
         self.network.settle()
@@ -147,8 +157,12 @@ class World:
         session = app.session
         if session is not None:
             self.backend.expire(session["id"])
-            self.trace.add("note", self.clock.now(), device=app.device_id,
-                           text=f"the backend session {session['id']} expired")
+            self.trace.add(
+                "note",
+                self.clock.now(),
+                device=app.device_id,
+                text=f"the backend session {session['id']} expired",
+            )
 
     def network_down(self) -> None:
         self.network.up = False
@@ -180,8 +194,9 @@ class World:
             "anonymous_id": current.get("anonymous_id"),
             "contact_id": current.get("contact_id"),
             "push_token": app.sdk.state.get("push_token"),
-            "cached_conversations": [c.get("id") for c in
-                                     app.sdk.state.get("conversations") or []],
+            "cached_conversations": [
+                c.get("id") for c in app.sdk.state.get("conversations") or []
+            ],
         }
 
     def contact(self, contact_id: str | None) -> dict[str, Any] | None:
@@ -196,10 +211,17 @@ class World:
         return self.contact((app.sdk.current or {}).get("contact_id"))
 
     def users_with_external_id(self, external_id: str) -> list[dict[str, Any]]:
-        response = self.rest.post("/contacts/search", json={
-            "query": {"field": "external_id", "operator": "=", "value": external_id},
-            "pagination": {"per_page": 150},
-        })
+        response = self.rest.post(
+            "/contacts/search",
+            json={
+                "query": {
+                    "field": "external_id",
+                    "operator": "=",
+                    "value": external_id,
+                },
+                "pagination": {"per_page": 150},
+            },
+        )
         response.raise_for_status()
         return [c for c in response.json()["data"] if c["role"] == "user"]
 
@@ -214,7 +236,10 @@ class World:
                 "email": contact["email"] or None,
                 "custom_attributes": contact["custom_attributes"],
             }
-        snapshot = {"truth": self.truth(app), "sdk": self.sdk_view(app),
-                    "workspace": view}
+        snapshot = {
+            "truth": self.truth(app),
+            "sdk": self.sdk_view(app),
+            "workspace": view,
+        }
         self.trace.add("snapshot", self.clock.now(), device=app.device_id, **snapshot)
         return snapshot

@@ -8,6 +8,7 @@ the strict respx router; `messenger` is a helper to call the Messenger endpoints
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from simulator.clock import SimulatedClock
 from simulator.config import load_workspace_config
 from simulator.workspace import LoopbackServer, Workspace, mount, user_hash
+from simulator.world import World
 
 pytest_plugins = ["tests.conformance_plugin"]
 
@@ -92,3 +94,31 @@ def messenger(workspace: Workspace, api: httpx.Client):
 def loopback(workspace: Workspace) -> Iterator[LoopbackServer]:
     with LoopbackServer(workspace, drop_hold=0.5) as server:
         yield server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Name the world's seed in a failing test's report, so the run can be replayed."""
+    outcome = yield
+    report = outcome.get_result()
+    world = getattr(item, "_harness_world", None)
+    if report.failed and world is not None:
+        report.sections.append(
+            (
+                "harness",
+                f"world seed: {world.seed} (replay with World(seed={world.seed}))",
+            )
+        )
+
+
+@pytest.fixture
+def world(request) -> Iterator[World]:
+    """A scenario world on the default workspace config, with a seed per test.
+
+    The seed comes from the test's id, so a test replays the same way every run; it is
+    printed when the test fails.
+    """
+    seed = zlib.crc32(request.node.nodeid.encode())
+    with World(seed=seed) as built:
+        request.node._harness_world = built
+        yield built

@@ -43,13 +43,17 @@ class AndroidMessenger(MessengerSdk):
     ) -> Pending:
         args = {"userId": userId, "email": email, "userAttributes": userAttributes}
         return self._record(
-            "loginIdentifiedUser", args,
+            "loginIdentifiedUser",
+            args,
             self.login_identified(userId, email, userAttributes),
         )
 
     def updateUser(self, userAttributes: dict[str, Any]) -> Pending:  # noqa: N802,N803
-        return self._record("updateUser", {"userAttributes": userAttributes},
-                            self.update(userAttributes))
+        return self._record(
+            "updateUser",
+            {"userAttributes": userAttributes},
+            self.update(userAttributes),
+        )
 
     def logout(self) -> SdkResult:  # type: ignore[override]
         result = super().logout()
@@ -58,33 +62,44 @@ class AndroidMessenger(MessengerSdk):
 
     def isUserLoggedIn(self) -> bool:  # noqa: N802
         answer = self.is_logged_in()
-        self._record("isUserLoggedIn", {}, Pending.done(
-            "isUserLoggedIn", SdkResult.success(answer)))
+        self._record(
+            "isUserLoggedIn",
+            {},
+            Pending.done("isUserLoggedIn", SdkResult.success(answer)),
+        )
         return answer
 
     def fetchLoggedInUserAttributes(self) -> dict[str, Any]:  # noqa: N802
         attributes = self.fetch_attributes()
-        self._record("fetchLoggedInUserAttributes", {}, Pending.done(
-            "fetchLoggedInUserAttributes", SdkResult.success(attributes)))
+        self._record(
+            "fetchLoggedInUserAttributes",
+            {},
+            Pending.done("fetchLoggedInUserAttributes", SdkResult.success(attributes)),
+        )
         return attributes
 
     def sendTokenToIntercom(self, token: str) -> Pending:  # noqa: N802
-        return self._record("sendTokenToIntercom", {"token": token},
-                            self.register_push_token(token))
+        return self._record(
+            "sendTokenToIntercom", {"token": token}, self.register_push_token(token)
+        )
 
     def present(self) -> Pending:
         return self._record("present", {}, self.fetch_conversations())
 
     def displayMessageComposer(self, initialMessage: str) -> Pending:  # noqa: N802,N803
-        return self._record("displayMessageComposer", {"initialMessage": initialMessage},
-                            self.start_conversation(initialMessage))
+        return self._record(
+            "displayMessageComposer",
+            {"initialMessage": initialMessage},
+            self.start_conversation(initialMessage),
+        )
 
     def map_error(self, response: httpx.Response) -> SdkResult:
         code, message = _server_error(response)
         if response.status_code == 429:
             return SdkResult.failure("1005", "Rate limit exceeded", code)
         return SdkResult.failure(
-            "1001", f"Error from the server ({response.status_code} {code}): {message}",
+            "1001",
+            f"Error from the server ({response.status_code} {code}): {message}",
             code,
         )
 

@@ -130,21 +130,33 @@ class MessengerSdk:
 
     def _record(self, call: str, args: dict[str, Any], pending: Pending) -> Pending:
         record = self.trace.add(
-            "sdk_call", self.clock.now(), device=self.device_id,
-            platform=self.platform, call=call, args=args,
+            "sdk_call",
+            self.clock.now(),
+            device=self.device_id,
+            platform=self.platform,
+            call=call,
+            args=args,
             state="issued" if pending.state == "in_flight" else pending.state,
         )
 
         def finished(result: SdkResult) -> None:
             self.trace.add(
-                "sdk_result", self.clock.now(), device=self.device_id, call=call,
-                issued=record.seq, result=result.as_dict(),
+                "sdk_result",
+                self.clock.now(),
+                device=self.device_id,
+                call=call,
+                issued=record.seq,
+                result=result.as_dict(),
             )
 
         if pending.state == "never":
             self.trace.add(
-                "sdk_result", self.clock.now(), device=self.device_id, call=call,
-                issued=record.seq, result={"ok": None, "never": True},
+                "sdk_result",
+                self.clock.now(),
+                device=self.device_id,
+                call=call,
+                issued=record.seq,
+                result={"ok": None, "never": True},
             )
         else:
             pending.then(finished)
@@ -180,8 +192,13 @@ class MessengerSdk:
             return on_ok(response.json())
 
         flight = Flight(
-            device_id=self.device_id, platform=self.platform, operation=operation,
-            method=method, path=f"{PREFIX}/{path}", body=body, on_answer=on_answer,
+            device_id=self.device_id,
+            platform=self.platform,
+            operation=operation,
+            method=method,
+            path=f"{PREFIX}/{path}",
+            body=body,
+            on_answer=on_answer,
         )
         return self.network.send(flight)
 
@@ -242,8 +259,10 @@ class MessengerSdk:
             self._send_pending_push_token()
             return SdkResult.success()
 
-        body = self._body({"kind": "unidentified", "anonymous_id": anonymous_id},
-                          device=self.device_info())
+        body = self._body(
+            {"kind": "unidentified", "anonymous_id": anonymous_id},
+            device=self.device_info(),
+        )
         return self._fly("register_unidentified", "users/unidentified", body, on_ok)
 
     def login_identified(
@@ -256,8 +275,9 @@ class MessengerSdk:
             return Pending.done("login_identified", self.missing_identity_error())
         current = self.current
         if current and current["kind"] == "identified":
-            same = (current.get("user_id") == user_id and (
-                email is None or current.get("email") == email))
+            same = current.get("user_id") == user_id and (
+                email is None or current.get("email") == email
+            )
             if same:
                 if self.profile.same_identified_login == "noop":
                     return Pending.done("login_identified", SdkResult.success())
@@ -295,8 +315,11 @@ class MessengerSdk:
             self._send_pending_push_token()
             return SdkResult.success()
 
-        body = self._body(target, attributes=self._wire_attributes(attributes),
-                          device=self.device_info())
+        body = self._body(
+            target,
+            attributes=self._wire_attributes(attributes),
+            device=self.device_info(),
+        )
         return self._fly("register_identified", "users/identified", body, on_ok)
 
     def update(self, attributes: dict[str, Any]) -> Pending:
@@ -312,7 +335,9 @@ class MessengerSdk:
         custom = attributes.get("custom_attributes") or {}
         cached = self.state["attributes"]
         standard = {k: v for k, v in attributes.items() if k != "custom_attributes"}
-        if not standard and all(cached.get(k, object()) == v for k, v in custom.items()):
+        if not standard and all(
+            cached.get(k, object()) == v for k, v in custom.items()
+        ):
             # the SDKs report a duplicate update as success without a network call
             return Pending.done("update", SdkResult.success({"duplicate": True}))
         sent_to = dict(current)
@@ -359,8 +384,11 @@ class MessengerSdk:
                 if self.profile.unidentified_fetch_user_id == "anonymous_id"
                 else None
             )
-            return {"user_id": user_id, "email": None,
-                    "custom_attributes": dict(self.state["attributes"])}
+            return {
+                "user_id": user_id,
+                "email": None,
+                "custom_attributes": dict(self.state["attributes"]),
+            }
         return {
             "user_id": current.get("user_id"),
             "email": current.get("email"),
@@ -388,8 +416,9 @@ class MessengerSdk:
             self._persist()
             return SdkResult.success(conversations)
 
-        return self._fly("fetch_conversations", "conversations/fetch",
-                         self._body(current), on_ok)
+        return self._fly(
+            "fetch_conversations", "conversations/fetch", self._body(current), on_ok
+        )
 
     def start_conversation(self, text: str) -> Pending:
         current = self.current
@@ -402,13 +431,19 @@ class MessengerSdk:
             )
             # a web visitor becomes a lead with its first conversation
             if self.current is not None and not self.current.get("contact_id"):
-                self.state["current"] = {**self.current,
-                                         "contact_id": answer["contact_id"]}
+                self.state["current"] = {
+                    **self.current,
+                    "contact_id": answer["contact_id"],
+                }
             self._persist()
             return SdkResult.success(answer)
 
-        return self._fly("create_conversation", "conversations",
-                         self._body(current, body=text), on_ok)
+        return self._fly(
+            "create_conversation",
+            "conversations",
+            self._body(current, body=text),
+            on_ok,
+        )
 
     def not_registered_error(self) -> SdkResult:
         return SdkResult.failure("no_user", "No user is registered with Intercom")
@@ -416,8 +451,12 @@ class MessengerSdk:
     # -- helpers -------------------------------------------------------------------
 
     def device_info(self) -> dict[str, str]:
-        return {"app_name": "Harness App", "app_version": "1.0.0",
-                "device": f"{self.platform}-sim", "sdk_version": self.profile.name}
+        return {
+            "app_name": "Harness App",
+            "app_version": "1.0.0",
+            "device": f"{self.platform}-sim",
+            "sdk_version": self.profile.name,
+        }
 
     @staticmethod
     def _wire_attributes(attributes: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -442,8 +481,13 @@ class MessengerSdk:
         def on_ok(answer: dict[str, Any]) -> SdkResult:
             return SdkResult.success()
 
-        self._fly("remove_push_token", f"push_tokens/{token}",
-                  {"device_id": self.device_id}, on_ok, method="DELETE")
+        self._fly(
+            "remove_push_token",
+            f"push_tokens/{token}",
+            {"device_id": self.device_id},
+            on_ok,
+            method="DELETE",
+        )
 
     def _on_time(self, now: float) -> None:
         if not self.alive or self.hard_reset_at is None or now < self.hard_reset_at:

@@ -46,20 +46,30 @@ class IOSMessenger(MessengerSdk):
         if (userId is not None and not isinstance(userId, str)) or (
             email is not None and not isinstance(email, str)
         ):
-            return self._record("loginUser", args, Pending.done(
-                "loginUser", self.missing_identity_error()))
+            return self._record(
+                "loginUser",
+                args,
+                Pending.done("loginUser", self.missing_identity_error()),
+            )
         return self._record(
             "loginUser", args, self.login_identified(userId, email, attributes)
         )
 
     def updateUser(self, attributes: Any) -> Pending:  # noqa: N802
         if not isinstance(attributes, dict):
-            return self._record("updateUser", {"attributes": attributes}, Pending.done(
+            return self._record(
                 "updateUser",
-                SdkResult.failure("3001", "The user attributes object is not valid"),
-            ))
-        return self._record("updateUser", {"attributes": attributes},
-                            self.update(attributes))
+                {"attributes": attributes},
+                Pending.done(
+                    "updateUser",
+                    SdkResult.failure(
+                        "3001", "The user attributes object is not valid"
+                    ),
+                ),
+            )
+        return self._record(
+            "updateUser", {"attributes": attributes}, self.update(attributes)
+        )
 
     def logout(self) -> SdkResult:  # type: ignore[override]
         result = super().logout()
@@ -68,36 +78,53 @@ class IOSMessenger(MessengerSdk):
 
     def isUserLoggedIn(self) -> bool:  # noqa: N802
         answer = self.is_logged_in()
-        self._record("isUserLoggedIn", {}, Pending.done(
-            "isUserLoggedIn", SdkResult.success(answer)))
+        self._record(
+            "isUserLoggedIn",
+            {},
+            Pending.done("isUserLoggedIn", SdkResult.success(answer)),
+        )
         return answer
 
     def fetchLoggedInUserAttributes(self) -> dict[str, Any]:  # noqa: N802
         attributes = self.fetch_attributes()
-        self._record("fetchLoggedInUserAttributes", {}, Pending.done(
-            "fetchLoggedInUserAttributes", SdkResult.success(attributes)))
+        self._record(
+            "fetchLoggedInUserAttributes",
+            {},
+            Pending.done("fetchLoggedInUserAttributes", SdkResult.success(attributes)),
+        )
         return attributes
 
     def setDeviceToken(self, token: str) -> Pending:  # noqa: N802
         if not token:
-            return self._record("setDeviceToken", {"token": token}, Pending.done(
-                "setDeviceToken", SdkResult.failure("4002", "The device token is empty")))
-        return self._record("setDeviceToken", {"token": token},
-                            self.register_push_token(token))
+            return self._record(
+                "setDeviceToken",
+                {"token": token},
+                Pending.done(
+                    "setDeviceToken",
+                    SdkResult.failure("4002", "The device token is empty"),
+                ),
+            )
+        return self._record(
+            "setDeviceToken", {"token": token}, self.register_push_token(token)
+        )
 
     def presentMessenger(self) -> Pending:  # noqa: N802
         return self._record("presentMessenger", {}, self.fetch_conversations())
 
     def presentMessageComposer(self, initialMessage: str) -> Pending:  # noqa: N802,N803
-        return self._record("presentMessageComposer", {"initialMessage": initialMessage},
-                            self.start_conversation(initialMessage))
+        return self._record(
+            "presentMessageComposer",
+            {"initialMessage": initialMessage},
+            self.start_conversation(initialMessage),
+        )
 
     # -- errors -------------------------------------------------------------------
 
     def map_error(self, response: httpx.Response) -> SdkResult:
         code, message = _server_error(response)
         if "push_tokens" in str(response.request.url) and response.status_code in (
-            401, 403
+            401,
+            403,
         ):
             return SdkResult.failure("4003", f"Identity verification: {message}", code)
         return SdkResult.failure(str(response.status_code), message, code)

@@ -49,8 +49,9 @@ class SdkResult:
         return cls(True, value)
 
     @classmethod
-    def failure(cls, code: str, message: str, server_code: str | None = None
-                ) -> SdkResult:
+    def failure(
+        cls, code: str, message: str, server_code: str | None = None
+    ) -> SdkResult:
         return cls(False, None, SdkError(code, message, server_code))
 
     def as_dict(self) -> dict[str, Any]:
@@ -167,21 +168,33 @@ class Network:
         at = self.clock.now()
         if not self.up:
             self.trace.add(
-                "http", at, device=flight.device_id, method=flight.method,
-                path=flight.path, status=None, outcome="lost: the network is down",
+                "http",
+                at,
+                device=flight.device_id,
+                method=flight.method,
+                path=flight.path,
+                status=None,
+                outcome="lost: the network is down",
             )
             flight.pending.complete(flight.on_answer(None))
             return
-        headers = {"X-Intercom-App-Id": self.app_id,
-                   "X-Intercom-Platform": flight.platform}
+        headers = {
+            "X-Intercom-App-Id": self.app_id,
+            "X-Intercom-Platform": flight.platform,
+        }
         try:
             response = self.client.request(
                 flight.method, flight.path, json=flight.body, headers=headers
             )
         except httpx.TimeoutException:
             self.trace.add(
-                "http", at, device=flight.device_id, method=flight.method,
-                path=flight.path, status=None, outcome="timed out",
+                "http",
+                at,
+                device=flight.device_id,
+                method=flight.method,
+                path=flight.path,
+                status=None,
+                outcome="timed out",
             )
             flight.pending.complete(flight.on_answer(None))
             return

@@ -7,7 +7,7 @@ current generations.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -55,7 +55,7 @@ def known_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path) -> SdkProfile:
     return load_model(SdkProfile, path)
 
@@ -67,22 +67,28 @@ def load_profile(name_or_path: str, platform: str | None = None) -> SdkProfile:
         path = PROFILE_DIR / f"{name_or_path}.yaml"
         if not path.exists():
             raise ConfigError(
-                str(path), "", f"no SDK profile named {name_or_path!r}",
+                str(path),
+                "",
+                f"no SDK profile named {name_or_path!r}",
                 ", ".join(known_profiles()),
             )
     profile = _load(path.resolve())
     if profile.name != path.stem:
         raise ConfigError(
-            str(path), "name",
+            str(path),
+            "name",
             f"the profile is named {profile.name!r} but its file is {path.name}",
             path.stem,
         )
     if platform is not None and profile.platform != platform:
         raise ConfigError(
-            str(path), "platform",
+            str(path),
+            "platform",
             f"profile {profile.name!r} is for {profile.platform}, not {platform}",
-            ", ".join(n for n in known_profiles()
-                      if _load((PROFILE_DIR / f"{n}.yaml").resolve()).platform
-                      == platform),
+            ", ".join(
+                n
+                for n in known_profiles()
+                if _load((PROFILE_DIR / f"{n}.yaml").resolve()).platform == platform
+            ),
         )
     return profile

@@ -3,11 +3,10 @@
 The page's settings and the booted state live in memory (a reload loses them); what
 lasts is the three cookies:
 
-| cookie | holds | lifetime |
-|---|---|---|
-| `intercom-id-<app>` | the anonymous id | 9 months |
-| `intercom-session-<app>` | the last identified user's session | 1 week, refreshed by each logged-in ping |
-| `intercom-device-id-<app>` | the device id | 9 months |
+- `intercom-id-<app>`: the anonymous id, for 9 months;
+- `intercom-session-<app>`: the last identified user's session, for a week,
+  refreshed by each logged-in ping;
+- `intercom-device-id-<app>`: the device id, for 9 months.
 
 A boot without a user on a browser that still holds a session cookie resumes that
 session: the logged-out page keeps showing the last user's conversations, unless the
@@ -40,8 +39,12 @@ class WebMessenger(MessengerSdk):
         self.settings: dict[str, Any] = {}
         # the page's state is not kept between loads; the cookies are
         self.state = {
-            **self.state, "current": None, "user_hash": None, "jwt": None,
-            "attributes": {}, "conversations": [],
+            **self.state,
+            "current": None,
+            "user_hash": None,
+            "jwt": None,
+            "attributes": {},
+            "conversations": [],
         }
 
     def _persist(self) -> None:
@@ -50,21 +53,31 @@ class WebMessenger(MessengerSdk):
 
     def _cookie(self, kind: str) -> str:
         app = self.network.app_id
-        return {"anonymous": f"intercom-id-{app}", "session": f"intercom-session-{app}",
-                "device": f"intercom-device-id-{app}"}[kind]
+        return {
+            "anonymous": f"intercom-id-{app}",
+            "session": f"intercom-session-{app}",
+            "device": f"intercom-device-id-{app}",
+        }[kind]
 
     def _anonymous_id(self) -> str:
         anonymous_id = self.cookies.get(self._cookie("anonymous"))
         if anonymous_id is None:
             anonymous_id = self._new_anonymous_id()
-            self.cookies.set(self._cookie("anonymous"), anonymous_id,
-                             self.profile.anonymous_cookie_days * DAY)
+            self.cookies.set(
+                self._cookie("anonymous"),
+                anonymous_id,
+                self.profile.anonymous_cookie_days * DAY,
+            )
         return anonymous_id
 
     def _refresh_session(self, identity: dict[str, Any]) -> None:
         self.cookies.set(
             self._cookie("session"),
-            {**identity, "user_hash": self.state["user_hash"], "jwt": self.state["jwt"]},
+            {
+                **identity,
+                "user_hash": self.state["user_hash"],
+                "jwt": self.state["jwt"],
+            },
             self.profile.session_cookie_days * DAY,
         )
 
@@ -74,15 +87,21 @@ class WebMessenger(MessengerSdk):
         settings = dict(settings or {})
         self.settings = settings
         if self.cookies.get(self._cookie("device")) is None:
-            self.cookies.set(self._cookie("device"), f"dev-{self.device_id}",
-                             self.profile.device_cookie_days * DAY)
+            self.cookies.set(
+                self._cookie("device"),
+                f"dev-{self.device_id}",
+                self.profile.device_cookie_days * DAY,
+            )
         anonymous_id = self._anonymous_id()
         user_id, email = settings.get("user_id"), settings.get("email")
         if user_id or email:
             self.state["user_hash"] = settings.get("user_hash")
             self.state["jwt"] = settings.get("intercom_user_jwt")
-            return self._record("boot", {"settings": settings},
-                                self._boot_identified(user_id, email, anonymous_id))
+            return self._record(
+                "boot",
+                {"settings": settings},
+                self._boot_identified(user_id, email, anonymous_id),
+            )
         session = self.cookies.get(self._cookie("session"))
         if session is not None:
             self._note(
@@ -91,8 +110,9 @@ class WebMessenger(MessengerSdk):
             )
             self.state["user_hash"] = session.get("user_hash")
             self.state["jwt"] = session.get("jwt")
-            identity = {k: v for k, v in session.items()
-                        if k not in ("user_hash", "jwt")}
+            identity = {
+                k: v for k, v in session.items() if k not in ("user_hash", "jwt")
+            }
             self.state["current"] = identity
             self.booted = True
             return self._record("boot", {"settings": settings}, self._ping(identity))
@@ -104,16 +124,26 @@ class WebMessenger(MessengerSdk):
             return SdkResult.success()
 
         body = self._body(identity)
-        return self._record("boot", {"settings": settings},
-                            self._fly("register_unidentified", "users/unidentified",
-                                      body, on_ok))
+        return self._record(
+            "boot",
+            {"settings": settings},
+            self._fly("register_unidentified", "users/unidentified", body, on_ok),
+        )
 
-    def _boot_identified(self, user_id: str | None, email: str | None,
-                         anonymous_id: str) -> Pending:
-        target = {"kind": "identified", "user_id": user_id, "email": email,
-                  "anonymous_id": anonymous_id}
-        attributes = {k: v for k, v in self.settings.items() if k in (
-            "name", "phone", "custom_attributes")}
+    def _boot_identified(
+        self, user_id: str | None, email: str | None, anonymous_id: str
+    ) -> Pending:
+        target = {
+            "kind": "identified",
+            "user_id": user_id,
+            "email": email,
+            "anonymous_id": anonymous_id,
+        }
+        attributes = {
+            k: v
+            for k, v in self.settings.items()
+            if k in ("name", "phone", "custom_attributes")
+        }
 
         def on_ok(answer: dict[str, Any]) -> SdkResult:
             identity = {**target, "contact_id": answer.get("contact_id")}
@@ -137,16 +167,25 @@ class WebMessenger(MessengerSdk):
         data = dict(data or {})
         if not self.booted:
             self._note("update ignored: the Messenger is not booted")
-            return self._record("update", {"data": data}, Pending.done(
-                "update", SdkResult.success({"ignored": True})))
+            return self._record(
+                "update",
+                {"data": data},
+                Pending.done("update", SdkResult.success({"ignored": True})),
+            )
         current = self.current or {}
         if (data.get("user_id") or data.get("email")) and current.get(
             "kind"
         ) != "identified":
             self.state["user_hash"] = data.pop("user_hash", self.state["user_hash"])
-            return self._record("update", {"data": data}, self._boot_identified(
-                data.pop("user_id", None), data.pop("email", None),
-                current.get("anonymous_id") or self._anonymous_id()))
+            return self._record(
+                "update",
+                {"data": data},
+                self._boot_identified(
+                    data.pop("user_id", None),
+                    data.pop("email", None),
+                    current.get("anonymous_id") or self._anonymous_id(),
+                ),
+            )
         pending = super().update(data) if data else self._ping(current)
         if current.get("kind") == "identified":
             pending.then(lambda result: result.ok and self._refresh_session(current))
@@ -157,25 +196,38 @@ class WebMessenger(MessengerSdk):
         self.cookies.delete(self._cookie("anonymous"))
         self.booted = False
         self.settings = {}
-        self.state.update(current=None, user_hash=None, jwt=None, attributes={},
-                          conversations=[])
+        self.state.update(
+            current=None, user_hash=None, jwt=None, attributes={}, conversations=[]
+        )
         result = SdkResult.success()
         self._record("shutdown", {}, Pending.done("shutdown", result))
         return result
 
     def show(self) -> Pending:
         if not self.booted:
-            return self._record("show", {}, Pending.done(
-                "show", SdkResult.failure("not_booted", "The Messenger is not booted")))
+            return self._record(
+                "show",
+                {},
+                Pending.done(
+                    "show",
+                    SdkResult.failure("not_booted", "The Messenger is not booted"),
+                ),
+            )
         return self._record("show", {}, self.fetch_conversations())
 
     def showNewMessage(self, content: str) -> Pending:  # noqa: N802
         if not self.booted:
-            return self._record("showNewMessage", {"content": content}, Pending.done(
+            return self._record(
                 "showNewMessage",
-                SdkResult.failure("not_booted", "The Messenger is not booted")))
-        return self._record("showNewMessage", {"content": content},
-                            self.start_conversation(content))
+                {"content": content},
+                Pending.done(
+                    "showNewMessage",
+                    SdkResult.failure("not_booted", "The Messenger is not booted"),
+                ),
+            )
+        return self._record(
+            "showNewMessage", {"content": content}, self.start_conversation(content)
+        )
 
     def map_error(self, response: httpx.Response) -> SdkResult:
         code, message = _server_error(response)
