@@ -113,16 +113,34 @@ class SimulatedApp:
     # -- lifecycle events ------------------------------------------------------------
 
     def open(self) -> StepOutcome:
-        """The app opens on its logged-out area, nobody logging in."""
+        """The app opens; with nobody logged in, on its logged-out area."""
         with self._event("open") as outcome:
             self._check_session()
-            self._run("on_open", None)
+            if self.session is not None:
+                # The app opens on its logged-in area: the SDK keeps the identity it
+                # persisted, and the logged-out moment would mark a logged-in person
+                # anonymous (or, on Android, fail 3002 or hang).
+                self._note("the app opens on its logged-in area: nothing to do")
+            else:
+                self._run("on_open", None)
         return outcome
 
     def login(self, user: RegisteredUser) -> StepOutcome:
         with self._event("login", alias=user.alias) as outcome:
-            self._start_session(user)
-            self._run("on_login", user)
+            self._check_session()
+            current = self.user
+            if current is not None and current.alias != user.alias:
+                # Logging someone in while another person is logged in is an account
+                # switch; the integration's on_switch says what the app does then.
+                self._note(
+                    f"{current.alias} is logged in: the app switches to {user.alias}"
+                )
+                self._switch(user)
+            else:
+                # the same person again: the app replaces its session with a new one
+                self._end_session()
+                self._start_session(user)
+                self._run("on_login", user)
         return outcome
 
     def logout(self, *, reset: bool = True) -> StepOutcome:
@@ -134,19 +152,7 @@ class SimulatedApp:
 
     def switch_to(self, user: RegisteredUser) -> StepOutcome:
         with self._event("switch", alias=user.alias) as outcome:
-            # The app's own session handling is right in every integration: the old
-            # session ends and the new one starts. What differs is what it tells the
-            # SDK, which the steps of on_switch say.
-            previous = self.user
-            self._run_steps(
-                self.integration.on_switch,
-                user,
-                moment="on_switch",
-                switch=(previous, user),
-            )
-            if self.session is None or self.session.get("alias") != user.alias:
-                self._end_session()
-                self._start_session(user)
+            self._switch(user)
         return outcome
 
     def kill_and_relaunch(self) -> StepOutcome:
@@ -164,12 +170,9 @@ class SimulatedApp:
     def reinstall(self) -> StepOutcome:
         with self._event("reinstall") as outcome:
             if self.platform == "ios":
-                self.trace.add(
-                    "note",
-                    self.clock.now(),
-                    device=self.device_id,
-                    text="iOS reinstall behaviour of the SDK's stored identity is "
-                    "undocumented; simulated like Android: everything is removed",
+                self._note(
+                    "iOS reinstall behaviour of the SDK's stored identity is "
+                    "undocumented; simulated like Android: everything is removed"
                 )
             self._wipe_and_relaunch()
         return outcome
@@ -217,6 +220,24 @@ class SimulatedApp:
         )
         return SimulatedApp._EventScope(self, StepOutcome(name, []))
 
+    def _switch(self, user: RegisteredUser) -> None:
+        # The app's own session handling is right in every integration: the old
+        # session ends and the new one starts. What differs is what it tells the SDK,
+        # which the steps of on_switch say.
+        previous = self.user
+        self._run_steps(
+            self.integration.on_switch,
+            user,
+            moment="on_switch",
+            switch=(previous, user),
+        )
+        if self.session is None or self.session.get("alias") != user.alias:
+            self._end_session()
+            self._start_session(user)
+
+    def _note(self, text: str) -> None:
+        self.trace.add("note", self.clock.now(), device=self.device_id, text=text)
+
     def _start_session(self, user: RegisteredUser) -> None:
         session = self.backend.start_session(user, self.platform, self.device_id)
         self._set_session({"id": session.id, "alias": user.alias})
@@ -235,12 +256,7 @@ class SimulatedApp:
         if session is None or not self.integration.notices_expired_session:
             return
         if not self.backend.is_live(session["id"]):
-            self.trace.add(
-                "note",
-                self.clock.now(),
-                device=self.device_id,
-                text="the app found its session ended on the backend and signs out",
-            )
+            self._note("the app found its session ended on the backend and signs out")
             user = self._end_session()
             self._run("on_logout", user)
 
@@ -306,12 +322,9 @@ class SimulatedApp:
                 continue
             pending = self._perform(step, user)
             if pending is not None and not self._await(pending, step=step):
-                self.trace.add(
-                    "note",
-                    self.clock.now(),
-                    device=self.device_id,
-                    text=f"the app waits for a callback that never fires; the rest "
-                    f"of {moment or 'the step'} does not run",
+                self._note(
+                    "the app waits for a callback that never fires; the rest of "
+                    f"{moment or 'the step'} does not run"
                 )
                 if self._outcome is not None:
                     self._outcome.stalled = True

@@ -47,13 +47,46 @@ class _Loader(yaml.SafeLoader):
 
 
 _BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _FLOAT)
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+# Numbers as YAML 1.2 writes them too. YAML 1.1 reads 010 as 8 (octal), 1:30 as 90
+# (base 60), 0b111 as 7 and 1_000 as 1000, so a rate limit or a delay could silently
+# be another number than the one on the page.
+_Loader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    if text[:2] in ("0o", "0x"):
+        return int(text, 0)
+    try:
+        return int(text, 10)  # a leading zero is a decimal digit, as in YAML 1.2
+    except ValueError:  # an explicit !!int on a word
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} is not an integer", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor(_INT, _construct_int)
 
 # A custom attribute name, in a config file and through the API alike (matched whole)
 ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ \-]*")
@@ -123,9 +156,10 @@ class IdentityVerificationConfig(Strict):
 
 
 class RateLimitConfig(Strict):
-    # the real service's defaults for a private app and for the whole workspace
-    app_per_minute: int = Field(10_000, ge=6)
-    workspace_per_minute: int = Field(25_000, ge=6)
+    # the real service's defaults for a private app and for the whole workspace;
+    # strict, so that `true` is not taken for 1 nor "100" for 100
+    app_per_minute: int = Field(10_000, ge=6, strict=True)
+    workspace_per_minute: int = Field(25_000, ge=6, strict=True)
 
 
 class AdminConfig(Strict):
@@ -142,12 +176,21 @@ class WorkspaceConfig(Strict):
     identity_verification: IdentityVerificationConfig = IdentityVerificationConfig()
     custom_attributes: list[AttributeDefinition] = []
     rate_limit: RateLimitConfig = RateLimitConfig()
-    search_index_delay_seconds: int = Field(0, ge=0)
+    search_index_delay_seconds: int = Field(0, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _unique_attribute_names(self) -> WorkspaceConfig:
         seen: dict[str, int] = {}
+        standard = _standard_attribute_names() if self.custom_attributes else ()
         for index, attribute in enumerate(self.custom_attributes):
+            if attribute.name in standard:
+                # it would replace the standard definition in the workspace, where
+                # POST /data_attributes refuses the same name
+                raise _FieldProblem(
+                    ("custom_attributes", index, "name"),
+                    f"{attribute.name!r} is the name of a standard contact attribute",
+                    "a name other than " + ", ".join(sorted(standard)),
+                )
             first = seen.setdefault(attribute.name, index)
             if first != index:
                 raise _FieldProblem(
@@ -157,6 +200,13 @@ class WorkspaceConfig(Strict):
                     "a name no other custom attribute uses",
                 )
         return self
+
+
+def _standard_attribute_names() -> frozenset[str]:
+    # Imported here: the workspace package imports this module for its config.
+    from .workspace.attributes import STANDARD_CONTACT_ATTRIBUTES
+
+    return frozenset(name for name, _, _ in STANDARD_CONTACT_ATTRIBUTES)
 
 
 def load_workspace_config(
@@ -231,8 +281,41 @@ def _config_error(
         if known:
             allowed = ", ".join(sorted(known))
     elif kind in ("literal_error", "enum"):
-        problem = f"{error['input']!r} is not allowed"
+        given = error["input"]
         allowed = str(error.get("ctx", {}).get("expected", ""))
+        node = _node_at(root, loc)[0]
+        number = isinstance(given, (int, float)) and not isinstance(given, bool)
+        if number and isinstance(node, yaml.ScalarNode):
+            # `api_version: 2.14` is the float 2.14, which no text value equals; say
+            # so rather than "2.14 is not allowed (allowed: '2.14', ...)"
+            problem = (
+                f"{node.value} is read as a number, and this key takes text; write "
+                f'it in quotes ("{node.value}")'
+            )
+        else:
+            problem = f"{given!r} is not allowed"
+    elif kind == "invalid_key":
+        # `1:` or `null:` as a key: named as written, not as "[1]" (a list index) or
+        # "None", and found in the file by the value YAML read
+        key, parent = error["input"], loc[:-1]
+        read_as = (
+            "null"
+            if key is None
+            else f"the {'boolean' if isinstance(key, bool) else 'number'} {key!r}"
+        )
+        problem = (
+            f"a key must be text, and YAML reads this one as {read_as}; quote it if "
+            "it is meant as a name"
+        )
+        known = _known_keys(model, parent)
+        if known:
+            allowed = ", ".join(sorted(known))
+        key_node = _key_node_at(root, parent, key)
+        written = key_node.value if key_node is not None else str(key)
+        line = key_node.start_mark.line + 1 if key_node is not None else None
+        return ConfigError(
+            where, _dotted(parent + (written,)), problem, allowed, line=line
+        )
     elif kind == "missing":
         problem = "this key is required"
     else:
@@ -306,6 +389,13 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest node of `loc` that exists in the file."""
+    return _node_at(node, loc)[1]
+
+
+def _node_at(
+    node: yaml.Node | None, loc: tuple[Any, ...]
+) -> tuple[yaml.Node | None, int | None]:
+    """The node at `loc` (None if the file has none there), and the deepest line."""
     line = None
     for part in loc:
         if node is None:
@@ -313,7 +403,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             found = None
             for key_node, value_node in node.value:
-                if key_node.value == part:
+                if _key_is(key_node, part):
                     line = key_node.start_mark.line + 1
                     found = value_node
                     break
@@ -325,5 +415,22 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
             else:
                 node = None
         else:
-            break
-    return line
+            return None, line
+    return node, line
+
+
+def _key_node_at(
+    root: yaml.Node | None, parent: tuple[Any, ...], key: Any
+) -> yaml.Node | None:
+    """The node of `key` in the mapping at `parent`, as written in the file."""
+    mapping = _node_at(root, parent)[0]
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    return next((k for k, _ in mapping.value if _key_is(k, key)), None)
+
+
+def _key_is(key_node: yaml.Node, part: Any) -> bool:
+    if isinstance(part, str) or not isinstance(key_node, yaml.ScalarNode):
+        return key_node.value == part
+    # a key that is not text (1, null) is named in `loc` by the value YAML read
+    return yaml.load(key_node.value, Loader=_Loader) == part

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
 from pydantic import Field, model_validator
 
-from .config import FIXTURES, Strict, load_model
+from .config import FIXTURES, Strict, _FieldProblem, load_model
 from .errors import ConfigError
 
 __all__ = [
@@ -47,6 +47,24 @@ MOMENTS = ("on_open", "on_login", "on_logout", "on_switch")
 _TEMPLATE = re.compile(
     r"\{(user\.(?:user_id|member_id|tier|name|email)|platform|now)\}"
 )
+KNOWN_TEMPLATES = (
+    "{user.user_id}, {user.member_id}, {user.tier}, {user.name}, {user.email}, "
+    "{platform}, {now}"
+)
+
+
+def _keys_by_alias(data: Any, model: type[Strict]) -> Any:
+    """Refuse unknown keys, naming the allowed ones as they are written in a file.
+
+    Pydantic's own refusal would list a field by its Python name (`await_`), which
+    is not what a file may say (`await`).
+    """
+    if isinstance(data, dict):
+        allowed = sorted(f.alias or name for name, f in model.model_fields.items())
+        for key in data:
+            if key not in allowed:
+                raise _FieldProblem((key,), f"unknown key {key!r}", ", ".join(allowed))
+    return data
 
 
 class Step(Strict):
@@ -64,25 +82,45 @@ class Step(Strict):
     moment: Literal["on_open", "on_login", "on_logout", "on_switch"] | None = None
     await_: bool | None = Field(None, alias="await")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        return _keys_by_alias(data, cls)
+
     @model_validator(mode="after")
     def _fits(self) -> Step:
         if self.do == "run" and self.moment is None:
-            raise ValueError("a 'run' step needs a 'moment' to run")
+            raise _FieldProblem(
+                ("moment",), "a 'run' step needs a 'moment' to run", _or(MOMENTS)
+            )
         if self.do != "run" and self.moment is not None:
-            raise ValueError("only a 'run' step takes a 'moment'")
+            raise _FieldProblem(
+                ("moment",),
+                f"only a 'run' step takes a 'moment', not {self.do!r}",
+                "no moment here",
+            )
         if self.do != "update" and self.attributes:
-            raise ValueError("only an 'update' step takes 'attributes'")
+            raise _FieldProblem(
+                ("attributes",),
+                f"only an 'update' step takes 'attributes', not {self.do!r}",
+                "no attributes here",
+            )
         if self.with_attributes and self.do != "login_identified":
-            raise ValueError("only a 'login_identified' step takes 'with_attributes'")
+            raise _FieldProblem(
+                ("with_attributes",),
+                f"only a 'login_identified' step takes 'with_attributes', not "
+                f"{self.do!r}",
+                "no with_attributes here",
+            )
         for name, value in self.attributes.items():
             if isinstance(value, str):
                 for placeholder in re.findall(r"\{[^}]*\}", value):
                     if not _TEMPLATE.fullmatch(placeholder):
-                        raise ValueError(
+                        raise _FieldProblem(
+                            ("attributes", name),
                             f"attribute {name!r} uses the unknown template "
-                            f"{placeholder}; known: {{user.user_id}}, "
-                            "{user.member_id}, {user.tier}, {user.name}, "
-                            "{user.email}, {platform}, {now}"
+                            f"{placeholder}",
+                            KNOWN_TEMPLATES,
                         )
         return self
 
@@ -97,6 +135,11 @@ class Integration(Strict):
     on_login: list[Step] = []
     on_logout: list[Step] = []
     on_switch: list[Step] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        return _keys_by_alias(data, cls)
 
     @model_validator(mode="after")
     def _no_loops(self) -> Integration:
@@ -117,14 +160,39 @@ class Integration(Strict):
             if name not in ("name", "email", "phone")
         }
 
+    def runs(self, moment: str) -> set[str]:
+        """The moments that running `moment` runs, itself included."""
+        seen: set[str] = set()
+        todo = [moment]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            todo += [s.moment for s in self.steps(current) if s.moment is not None]
+        return seen
+
+
+def _or(names: tuple[str, ...] | list[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
 
 def _check_cycle(integration: Integration, moment: str, path: tuple[str, ...]) -> None:
-    if moment in path:
-        chain = " -> ".join((*path, moment))
-        raise ValueError(f"moments run each other in a loop: {chain}")
-    for step in integration.steps(moment):
-        if step.do == "run" and step.moment:
-            _check_cycle(integration, step.moment, (*path, moment))
+    for index, step in enumerate(integration.steps(moment)):
+        if step.do != "run" or step.moment is None:
+            continue
+        if step.moment == moment or step.moment in path:
+            start = path.index(step.moment) if step.moment in path else len(path)
+            chain = " -> ".join((*path[start:], moment, step.moment))
+            # the moments this step could run instead without coming back here
+            fine = [m for m in MOMENTS if moment not in integration.runs(m)]
+            raise _FieldProblem(
+                (moment, index, "moment"),
+                f"moments run each other in a loop: {chain}",
+                _or(fine) if fine else "no 'run' step here",
+            )
+        _check_cycle(integration, step.moment, (*path, moment))
 
 
 def render(value: Any, context: dict[str, Any]) -> Any:
@@ -141,9 +209,29 @@ def known_integrations() -> list[str]:
     return sorted(p.stem for p in INTEGRATION_DIR.glob("*.yaml"))
 
 
-@cache
+# Loaded integrations by path and file content: a file edited between two loads
+# (a test rewriting it, a person fixing it) is read again, not served from memory.
+_LOADED: dict[tuple[Path, bytes], Integration] = {}
+
+
 def _load(path: Path) -> Integration:
-    return load_model(Integration, path)
+    try:
+        key = (path, path.read_bytes())
+    except OSError:
+        return load_model(Integration, path)  # which says why it cannot be read
+    if key not in _LOADED:
+        _LOADED[key] = load_model(Integration, path)
+    return _LOADED[key]
+
+
+def _line_of_key(path: Path, key: str) -> int | None:
+    """The line of a top-level key in a file that has already loaded."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    if isinstance(root, yaml.MappingNode):
+        for key_node, _ in root.value:
+            if key_node.value == key:
+                return key_node.start_mark.line + 1
+    return None
 
 
 def load_integration(name_or_path: str | os.PathLike[str]) -> Integration:
@@ -166,5 +254,6 @@ def load_integration(name_or_path: str | os.PathLike[str]) -> Integration:
             f"the integration is named {integration.name!r} but its file is "
             f"{path.name}",
             path.stem,
+            line=_line_of_key(path, "name"),
         )
     return integration

@@ -4,33 +4,57 @@ Every app event, SDK call (with its result), HTTP exchange and after-step snapsh
 the truth and the workspace view is appended as a plain JSON-able record, in order,
 stamped with the simulated time. The same seed gives the same trace, byte for byte:
 records hold no wall-clock times, no memory addresses and no unordered sets.
+
+No record holds a secret: fields that carry one are redacted by name, and the values
+the world registers with `protect` (identity secrets, every hash and JWT the backend
+signs) are cut out of any string they appear in, whatever field carries them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["REDACTED", "Trace", "TraceRecord", "redact"]
 
 REDACTED = "<redacted>"
-# Body fields that carry secrets or signatures; the trace never holds their values.
-_SECRET_FIELDS = frozenset({"user_hash", "jwt", "token", "authorization", "secret"})
+# Body fields that carry secrets or signatures, by how their names end once case and
+# separators are dropped: user_hash, userHash, jwt, intercom_user_jwt, token,
+# push_token, authorization, secret.
+_SECRET_ENDINGS = ("hash", "jwt", "token", "authorization", "secret", "password")
+_SEPARATORS = re.compile(r"[^a-z0-9]")
+# Shorter values are not secrets anyone signs, and cutting them out would mangle text.
+_MIN_PROTECTED = 8
 
 
-def redact(value: Any) -> Any:
-    """A copy of `value` with every secret-bearing field replaced by a marker."""
+def _secret_field(name: str) -> bool:
+    return _SEPARATORS.sub("", name.lower()).endswith(_SECRET_ENDINGS)
+
+
+def redact(value: Any, protected: Iterable[str] = ()) -> Any:
+    """A copy of `value` with every secret-bearing field replaced by a marker.
+
+    Strings anywhere in it also lose any of the `protected` values they contain.
+    """
+    protected = tuple(protected)
     if isinstance(value, dict):
         return {
             k: (
-                REDACTED if k.lower() in _SECRET_FIELDS and v is not None else redact(v)
+                REDACTED
+                if isinstance(k, str) and _secret_field(k) and v is not None
+                else redact(v, protected)
             )
             for k, v in value.items()
         }
-    if isinstance(value, list):
-        return [redact(item) for item in value]
+    if isinstance(value, (list, tuple)):
+        return [redact(item, protected) for item in value]
+    if isinstance(value, str):
+        for secret in protected:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
     return value
 
 
@@ -38,7 +62,7 @@ def redact(value: Any) -> Any:
 class TraceRecord:
     seq: int
     at: float
-    kind: str  # app_event | sdk_call | http | snapshot | note
+    kind: str  # app_event | sdk_call | sdk_result | http | snapshot | note
     data: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,9 +75,19 @@ class Trace:
     records: list[TraceRecord] = field(default_factory=list)
     # HTTP bodies are kept only at debug level; statuses, methods and paths always
     debug: bool = False
+    # values no record may hold (kept in order of registration, for stable output)
+    _protected: dict[str, None] = field(default_factory=dict, repr=False)
+
+    def protect(self, *values: str | None) -> None:
+        """Keep these values out of every record added from now on."""
+        for value in values:
+            if value and len(value) >= _MIN_PROTECTED:
+                self._protected[value] = None
 
     def add(self, kind: str, at: float, **data: Any) -> TraceRecord:
-        record = TraceRecord(len(self.records) + 1, at, kind, redact(data))
+        record = TraceRecord(
+            len(self.records) + 1, at, kind, redact(data, self._protected)
+        )
         self.records.append(record)
         return record
 

@@ -62,10 +62,14 @@ class World:
             identity_secrets=self.identity_secrets,
             seed=f"world-{self.seed}",
         )
-        self.backend = Backend(
-            self.clock, seed=self.seed, identity_secrets=self.identity_secrets
-        )
         self.trace = Trace(self.seed, debug=debug_trace)
+        self.trace.protect(*self.identity_secrets.values())
+        self.backend = Backend(
+            self.clock,
+            seed=self.seed,
+            identity_secrets=self.identity_secrets,
+            on_sign=self.trace.protect,
+        )
         self.router = respx.mock(
             assert_all_mocked=True, assert_all_called=False, using="httpx"
         )

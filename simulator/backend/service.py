@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -59,11 +60,14 @@ class Backend:
         seed: int,
         identity_secrets: dict[str, str],
         session_ttl: float = 30 * 24 * 3600,
+        on_sign: Callable[[str], None] | None = None,
     ):
         self.clock = clock
         self.seed = seed
         self.session_ttl = session_ttl
         self._secrets = dict(identity_secrets)
+        # told every signature handed out, so that the trace can keep it out
+        self._on_sign = on_sign
         self._faker = Faker()
         self._faker.seed_instance(seed)
         self.users: dict[str, RegisteredUser] = {}
@@ -150,7 +154,9 @@ class Backend:
     # -- signing ----------------------------------------------------------------
 
     def user_hash(self, platform: str, user: RegisteredUser) -> str:
-        return user_hash(self._secrets[platform], user.user_id, user.email)
+        return self._signed(
+            user_hash(self._secrets[platform], user.user_id, user.email)
+        )
 
     def user_jwt(
         self, platform: str, user: RegisteredUser, lifetime: float = 3600
@@ -160,7 +166,14 @@ class Backend:
             "email": user.email,
             "exp": int(self.clock.now() + lifetime),
         }
-        return jwt.encode(claims, self._secrets[platform], algorithm="HS256")
+        return self._signed(
+            jwt.encode(claims, self._secrets[platform], algorithm="HS256")
+        )
+
+    def _signed(self, signature: str) -> str:
+        if self._on_sign is not None:
+            self._on_sign(signature)
+        return signature
 
     # -- the data connector -------------------------------------------------------
 

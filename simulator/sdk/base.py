@@ -120,7 +120,13 @@ class MessengerSdk:
 
     def _new_anonymous_id(self) -> str:
         self.state["anonymous_counter"] += 1
-        raw = f"{self.seed}:{self.device_id}:{self.state['anonymous_counter']}"
+        # A wiped storage (clear data, reinstall, a web page load) restarts the
+        # counter; the trace only grows, so a wiped device never draws its previous
+        # install's id again, whose contact may have become a user since.
+        raw = (
+            f"{self.seed}:{self.device_id}:{self.state['anonymous_counter']}:"
+            f"{len(self.trace.records)}"
+        )
         return "anon-" + hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     # -- tracing and flights -------------------------------------------------------
@@ -166,10 +172,15 @@ class MessengerSdk:
         body: dict[str, Any] = {"device_id": self.device_id}
         body.update(identity_fields(identity))
         if identity and identity.get("kind") == "identified":
-            if self.state["user_hash"]:
-                body["user_hash"] = self.state["user_hash"]
-            if self.state["jwt"]:
-                body["jwt"] = self.state["jwt"]
+            # A registered identity is signed with what it logged in with: a hash
+            # set for the next login must not sign the previous user's calls. An
+            # identity stored before identities kept their signature uses the state's.
+            bound = "user_hash" in identity or "jwt" in identity
+            signature = identity if bound else self.state
+            if signature.get("user_hash"):
+                body["user_hash"] = signature["user_hash"]
+            if signature.get("jwt"):
+                body["jwt"] = signature["jwt"]
         body.update({k: v for k, v in extra.items() if v is not None})
         return body
 
@@ -306,6 +317,9 @@ class MessengerSdk:
             "anonymous_id": (current or {}).get("anonymous_id")
             if not current or current["kind"] == "unidentified"
             else None,
+            # the signature stays with the identity (see _body)
+            "user_hash": self.state["user_hash"],
+            "jwt": self.state["jwt"],
         }
 
         def on_ok(answer: dict[str, Any]) -> SdkResult:

@@ -3,18 +3,22 @@
 The page's settings and the booted state live in memory (a reload loses them); what
 lasts is the three cookies:
 
-- `intercom-id-<app>`: the anonymous id, for 9 months;
+- `intercom-id-<app>`: the anonymous id, for 9 months; a new one is drawn once an
+  identified boot has given the old one to the user;
 - `intercom-session-<app>`: the last identified user's session, for a week,
   refreshed by each logged-in ping;
 - `intercom-device-id-<app>`: the device id, for 9 months.
 
 A boot without a user on a browser that still holds a session cookie resumes that
 session: the logged-out page keeps showing the last user's conversations, unless the
-page ran `shutdown`, which clears the session and the anonymous id.
+page ran `shutdown`, which clears the session and the anonymous id. An answer that
+arrives after a `shutdown` changes nothing on the page: it was asked for by the
+session that ended.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -37,6 +41,9 @@ class WebMessenger(MessengerSdk):
         self.cookies = CookieJar(self.clock, self.storage)
         self.booted = False
         self.settings: dict[str, Any] = {}
+        # counts the shutdowns of this page: an answer to a request issued before the
+        # last one belongs to the ended session and must not boot or sign it in again
+        self.shutdowns = 0
         # the page's state is not kept between loads; the cookies are
         self.state = {
             **self.state,
@@ -69,6 +76,27 @@ class WebMessenger(MessengerSdk):
                 self.profile.anonymous_cookie_days * DAY,
             )
         return anonymous_id
+
+    def _fly(
+        self,
+        operation: str,
+        path: str,
+        body: dict[str, Any],
+        on_ok: Callable[[dict[str, Any]], SdkResult],
+        *,
+        method: str = "POST",
+    ) -> Pending:
+        issued_in = self.shutdowns
+
+        def guarded(answer: dict[str, Any]) -> SdkResult:
+            if self.shutdowns != issued_in:
+                self._note(
+                    f"{operation} answered after shutdown: the page ignores the answer"
+                )
+                return SdkResult.success({"after_shutdown": True})
+            return on_ok(answer)
+
+        return super()._fly(operation, path, body, guarded, method=method)
 
     def _refresh_session(self, identity: dict[str, Any]) -> None:
         self.cookies.set(
@@ -150,6 +178,14 @@ class WebMessenger(MessengerSdk):
             self.state["current"] = identity
             self.booted = True
             self._refresh_session(identity)
+            # The workspace now files the anonymous id under the user: a visitor on
+            # this browser after the session cookie is gone would speak for them
+            # (and see their conversations), so the next visitor gets a new one.
+            self.cookies.set(
+                self._cookie("anonymous"),
+                self._new_anonymous_id(),
+                self.profile.anonymous_cookie_days * DAY,
+            )
             return SdkResult.success()
 
         body = self._body(target, attributes=attributes or None)
@@ -186,12 +222,26 @@ class WebMessenger(MessengerSdk):
                     current.get("anonymous_id") or self._anonymous_id(),
                 ),
             )
-        pending = super().update(data) if data else self._ping(current)
-        if current.get("kind") == "identified":
-            pending.then(lambda result: result.ok and self._refresh_session(current))
+        pending = super().update(data) if data else None
+        if pending is None or (
+            pending.result is not None and (pending.result.value or {}).get("duplicate")
+        ):
+            # every update is a ping on the web, even one that changes nothing: the
+            # session cookie is only refreshed by a ping that reached the workspace
+            pending = self._ping(current)
+        elif current.get("kind") == "identified":
+            issued_in = self.shutdowns
+
+            def refresh(result: SdkResult) -> None:
+                # a late answer must not sign in again a session that ended since
+                if result.ok and self.shutdowns == issued_in:
+                    self._refresh_session(current)
+
+            pending.then(refresh)
         return self._record("update", {"data": data}, pending)
 
     def shutdown(self) -> SdkResult:
+        self.shutdowns += 1
         self.cookies.delete(self._cookie("session"))
         self.cookies.delete(self._cookie("anonymous"))
         self.booted = False

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import ATTRIBUTE_NAME
 from .errors import ApiError
+from .fields import INT64_MAX, INT64_MIN, fits_int64, short_number
 from .state import DataAttribute, WorkspaceState
 
 __all__ = [
@@ -130,6 +131,15 @@ def check_custom_attributes(
                 400,
                 "parameter_invalid",
                 f"Custom attribute '{name}' is not writable from the Messenger",
+                field=where,
+            )
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if whole and not fits_int64(value):
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                f"Custom attribute '{name}' takes integers that fit in 64 bits (from "
+                f"{INT64_MIN} to {INT64_MAX}), got {short_number(value)}",
                 field=where,
             )
         if not _fits(definition.data_type, definition.options, value):

@@ -8,6 +8,7 @@ shell-style pattern over those names (`messenger.*`). Each fault applies to the 
 from __future__ import annotations
 
 import fnmatch
+import math
 import threading
 from dataclasses import dataclass
 
@@ -32,12 +33,28 @@ class Fault:
     times: int | None = None
 
     def __post_init__(self) -> None:
-        if self.status is not None and not 500 <= self.status <= 599:
+        # bool is an int, and a float `times` would count down past 0 and never end
+        if self.status is not None and (
+            not _is_int(self.status) or not 500 <= self.status <= 599
+        ):
             raise ValueError(f"an injected status must be a 5xx, got {self.status!r}")
-        if self.latency < 0 or self.sync_delay < 0:
-            raise ValueError("latency and sync_delay cannot be negative")
-        if self.times is not None and self.times < 1:
-            raise ValueError(f"times must be at least 1 or None, got {self.times!r}")
+        for name in ("latency", "sync_delay"):
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or not math.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"{name} must be a finite, non-negative number of seconds, got "
+                    f"{value!r}"
+                )
+        if self.times is not None and (not _is_int(self.times) or self.times < 1):
+            raise ValueError(
+                f"times must be a whole number of at least 1, or None, got "
+                f"{self.times!r}"
+            )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class FaultPlan:

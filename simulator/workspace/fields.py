@@ -6,7 +6,19 @@ from typing import Any
 
 from .errors import ApiError
 
-__all__ = ["optional", "required", "TYPE_NAMES"]
+__all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
+    "TYPE_NAMES",
+    "fits_int64",
+    "optional",
+    "required",
+    "short_number",
+]
+
+# The service stores integers (timestamps, owner ids, integer attributes) in 64 bits;
+# Python's ints have no bound, so a larger number would be kept and echoed back.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 TYPE_NAMES = {
     str: "a string",
@@ -33,7 +45,25 @@ def _check(name: str, value: Any, kind: type, nullable: bool) -> Any:
             f"{name} must be {TYPE_NAMES[kind]}, got {json_type(value)}",
             field=name,
         )
+    if kind is int and not fits_int64(value):
+        raise ApiError(
+            400,
+            "parameter_invalid",
+            f"{name} must be a 64-bit integer (from {INT64_MIN} to {INT64_MAX}), "
+            f"got {short_number(value)}",
+            field=name,
+        )
     return value
+
+
+def fits_int64(value: int) -> bool:
+    return INT64_MIN <= value <= INT64_MAX
+
+
+def short_number(value: int) -> str:
+    """An integer for an error message: in full unless it runs to pages."""
+    text = str(value)
+    return text if len(text) <= 40 else f"a number of {len(text)} digits"
 
 
 def optional(

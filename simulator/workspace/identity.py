@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 
 import jwt
@@ -113,11 +114,17 @@ class IdentityVerifier:
             ) from None
         times = {name: claims.get(name) for name in ("exp", "nbf", "iat")}
         for name, value in times.items():
+            # PyJWT reads NaN and Infinity; a NaN exp compares false with every time,
+            # so it would never expire
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float))
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (isinstance(value, float) and not math.isfinite(value))
             ):
                 raise self._rejection(
-                    platform, "jwt", f"The JWT's {name} claim is not a number"
+                    platform,
+                    "jwt",
+                    f"The JWT's {name} claim is not a number: {value!r}",
                 )
         if times["exp"] is not None and times["exp"] <= now:
             raise self._rejection(platform, "jwt", "The JWT has expired")

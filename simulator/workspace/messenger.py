@@ -49,6 +49,14 @@ class _Identity:
         self.anonymous_id = _identifier(body, "anonymous_id")
         self.user_id = _identifier(body, "user_id")
         self.email = _identifier(body, "email")
+        if self.email is not None and "@" not in self.email:
+            # the same rule as an email written through REST or as an attribute
+            raise ApiError(
+                400,
+                "parameter_invalid",
+                f"{self.email!r} is not a valid email",
+                field="email",
+            )
         self.check: IdentityCheck | None = None
         if self.identified:
             self.check = ws.verifier.check(
@@ -57,7 +65,8 @@ class _Identity:
                 email=self.email,
                 user_hash_value=optional(body, "user_hash", str),
                 token=optional(body, "jwt", str),
-                now=ws.clock.now(),
+                # as of arrival: a write applied after a sync delay was verified then
+                now=call.received_at,
             )
             if self.check.user_id is not None:
                 self.user_id = self.check.user_id

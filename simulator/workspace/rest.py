@@ -88,7 +88,9 @@ def _decode_cursor(kind: str, cursor: object, field: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         prefix, _, seq = base64.urlsafe_b64decode(padded).decode().partition(":")
-        if prefix != kind:
+        # Only the digits _encode_cursor writes: int() alone would also take a forged
+        # "-5", " 5" or "5_0".
+        if prefix != kind or not seq.isascii() or not seq.isdigit():
             raise ValueError(prefix)
         return int(seq)
     except (ValueError, UnicodeDecodeError, binascii.Error):
@@ -291,6 +293,19 @@ def update_contact(ws: Workspace, call: Call) -> Any:
             field="external_id",
         )
     _check_identity_clash(ws, contact, role, external_id, values.get("email"))
+    if role == "user" and external_id is None:
+        # Promoting a lead, changing the email or dropping the external_id must not
+        # make the email-only duplicate that creating one is refused for.
+        email = values.get("email", contact.email)
+        identity_changed = (
+            role != contact.role
+            or contact.external_id is not None
+            or (email or "").casefold() != (contact.email or "").casefold()
+        )
+        if email is not None and identity_changed:
+            for other in ws.state.users_with_email(email):
+                if other is not contact:
+                    raise _conflict(other)
     check_custom_attributes(ws.state, custom or {})
     contact.role = role
     _apply_fields(contact, values)
@@ -319,10 +334,11 @@ def remove_contact(ws: Workspace, contact: Contact) -> None:
     for mapping in (state.anonymous, state.push_tokens):
         for key in [k for k, v in mapping.items() if v == contact.id]:
             del mapping[key]
-    for other in state.contacts.values():
-        if other.merged_into == contact.id:
-            other.merged_into = None
-            other.archived = True
+    # The contacts merged into this one live on only as part of it: they go with it,
+    # rather than coming back (with stale tokens and anonymous ids) as contacts of
+    # their own. merge_into keeps every one of them pointing at the end of its chain.
+    for other in [c for c in state.contacts.values() if c.merged_into == contact.id]:
+        state.discard_contact(other)
     state.discard_contact(contact)
 
 
@@ -432,7 +448,11 @@ def _search_candidates(ws: Workspace, query: Any) -> list[Contact]:
         if not isinstance(value, str):
             continue
         if field_name == "id":
-            contact = ws.state.contacts.get(value)
+            # `=` on a string ignores case, as the predicate does; ids are made in
+            # lower case, so that is the one key they can be filed under
+            contact = ws.state.contacts.get(value) or ws.state.contacts.get(
+                value.lower()
+            )
             live = contact is not None and contact.merged_into is None
             return [contact] if live and not contact.archived else []
         if field_name in ("external_id", "email"):
@@ -495,6 +515,11 @@ def merge_into(ws: Workspace, source: Contact, target: Contact, now: int) -> Non
             target.push_tokens.append(token)
     if target.email is None and source.email is not None:
         target.email = source.email
+    # Whoever was merged into the source now belongs to the target too, so the Link
+    # of a merged-away contact names the live one, not another merged-away one.
+    for other in ws.state.contacts.values():
+        if other.merged_into == source.id:
+            other.merged_into = target.id
     source.merged_into = target.id
     target.updated_at = now
 
@@ -548,6 +573,16 @@ def create_tag(ws: Workspace, call: Call) -> Any:
         raise ApiError(400, "parameter_invalid", "name cannot be blank", field="name")
     if body.get("id") is not None:
         tag = _tag(ws, body["id"])
+        # Names are what create is idempotent on; two tags of one name would make
+        # creating that name answer whichever came first.
+        for other in ws.state.tags.values():
+            if other.name == name and other is not tag:
+                raise ApiError(
+                    400,
+                    "parameter_invalid",
+                    f"A tag named {name!r} already exists with id={other.id}",
+                    field="name",
+                )
         tag.name = name
         return tag_json(tag)
     for tag in ws.state.tags.values():

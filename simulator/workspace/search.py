@@ -143,9 +143,10 @@ class _Compiler:
             )
         members = node.get("value")
         if not isinstance(members, list) or not members:
+            given = "an empty list" if members == [] else _json_type(members)
             raise _invalid(
                 f"The value of an {combinator} group must be a non-empty list of "
-                f"filters or groups, got {_json_type(members)}."
+                f"filters or groups, got {given}."
             )
         if len(members) > self.max_filters:
             raise _invalid(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import re
 import secrets
 import threading
@@ -18,6 +19,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from ..clock import Clock, SimulatedClock
 from ..config import WorkspaceConfig
@@ -46,6 +48,14 @@ SUPPORTED_VERSIONS = frozenset(
     [f"1.{n}" for n in range(5)] + [f"2.{n}" for n in range(17)]
 )
 
+# How deeply a request body may nest objects and arrays. The deepest body the API takes
+# (a search with nested groups and an IN list) is under ten levels; a limit far above
+# that refuses hostile bodies before any handler walks or repeats them.
+MAX_BODY_DEPTH = 64
+# Query parameters are plain decimal numbers; Python's int() would also take "5_0",
+# " 5" and other scripts' digits.
+_DECIMAL = re.compile(r"[0-9]+")
+
 # Called with (request, response, route) after every exchange, on every workspace.
 # The test suite hangs its OpenAPI conformance check here.
 EXCHANGE_OBSERVERS: list[Callable[[ApiRequest, ApiResponse, Route | None], None]] = []
@@ -54,6 +64,8 @@ EXCHANGE_OBSERVERS: list[Callable[[ApiRequest, ApiResponse, Route | None], None]
 @dataclass(slots=True)
 class ApiRequest:
     method: str
+    # the path as sent, still percent-encoded: an id may hold an encoded "/" or "?",
+    # which only survives until the path is split into its parameters
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     # header names in lower case
@@ -102,6 +114,9 @@ class Call:
     params: dict[str, str]
     version: str
     now: int
+    # the workspace clock's exact reading when the request arrived; a write applied
+    # after a sync delay is judged (a JWT's expiry, say) as of then, not as it lands
+    received_at: float
     token: str | None = None
     platform: str | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
@@ -115,12 +130,7 @@ class Call:
             if not raw.strip():
                 self._body = {}
             else:
-                try:
-                    self._body = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise ApiError(
-                        400, "bad_request", f"The request body is not valid JSON: {exc}"
-                    ) from None
+                self._body = _parse_body(raw)
         if not isinstance(self._body, dict):
             raise ApiError(400, "bad_request", "The request body must be a JSON object")
         return self._body
@@ -129,20 +139,21 @@ class Call:
         raw = self.request.query.get(name)
         if raw is None or raw == "":
             return default
-        try:
-            value = int(raw)
-        except ValueError:
+        if _DECIMAL.fullmatch(raw) is None:
             raise ApiError(
                 400,
                 "parameter_invalid",
-                f"{name} must be an integer, got {raw!r}",
+                f"{name} must be an integer written in the digits 0-9, got {raw!r}",
                 field=name,
-            ) from None
-        if not 1 <= value <= maximum:
+            )
+        # compared as text first: a thousand digits are out of range, not unreadable
+        value = int(raw) if len(raw) <= 18 else None
+        if value is None or not 1 <= value <= maximum:
+            shown = raw if len(raw) <= 40 else f"a number of {len(raw)} digits"
             raise ApiError(
                 400,
                 "parameter_invalid",
-                f"{name} must be between 1 and {maximum}, got {value}",
+                f"{name} must be between 1 and {maximum}, got {shown}",
                 field=name,
             )
         return value
@@ -234,7 +245,9 @@ class Workspace:
         for route in self._by_method.get(method.upper(), ()):
             found = route.pattern.match(path)
             if found is not None:
-                return route, found.groupdict()
+                # Split first, decode after: "a%2Fb" is one id holding a slash.
+                params = {k: unquote(v) for k, v in found.groupdict().items()}
+                return route, params
         return None
 
     def handle(self, request: ApiRequest) -> ApiResponse:
@@ -310,6 +323,7 @@ class Workspace:
             params,
             self.config.api_version,
             now,
+            received_at=self.clock.now(),
             token=token,
             rate_headers=rate_headers,
         )
@@ -392,6 +406,7 @@ class Workspace:
                 accepted.params,
                 accepted.version,
                 accepted.now,
+                received_at=accepted.received_at,
                 token=accepted.token,
                 platform=accepted.platform,
             )
@@ -429,6 +444,70 @@ class Workspace:
     def conversation_started(self, conversation: Conversation) -> None:
         for listener in list(self.conversation_listeners):
             listener(self, conversation)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is too large to be represented")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # past Python's limit on digits read into one int
+        raise ValueError(
+            f"the number {text[:12]}... has {len(text)} digits, too many to read"
+        ) from None
+
+
+def _parse_body(raw: bytes) -> Any:
+    """The JSON a request body holds, or the 400 that says why it cannot be read.
+
+    NaN and Infinity are refused: Python reads them, but no JSON parser on the client's
+    side could read an answer that echoed them.
+    """
+    too_deep = ApiError(
+        400,
+        "bad_request",
+        f"The request body nests objects and arrays more than {MAX_BODY_DEPTH} "
+        "levels deep",
+    )
+    try:
+        value = json.loads(
+            raw,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except RecursionError:  # nested deeper than Python's stack: far past the limit
+        raise too_deep from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(
+            400, "bad_request", f"The request body is not valid JSON: {exc}"
+        ) from None
+    if _deeper_than(value, MAX_BODY_DEPTH):
+        raise too_deep
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    # iterative: the point is not to recurse as deep as the body does
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, (dict, list))
+        )
+    return False
 
 
 def _bearer(value: str | None) -> str | None:

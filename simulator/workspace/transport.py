@@ -20,14 +20,17 @@ import threading
 import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import respx
 import uvicorn
+from respx.patterns import Lookup
+from respx.patterns import Path as PathPattern
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
+from starlette.routing import Mount, request_response
 
 from ..clock import SimulatedClock
 from .faults import RequestDropped
@@ -57,13 +60,36 @@ def _path_pattern(workspace: Workspace) -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(parts) + ")$")
 
 
+class _RawPath(PathPattern):
+    """respx's path pattern, matched against the path as sent, still encoded.
+
+    respx matches the decoded path, where an id holding an encoded "/" splits into two
+    segments and no route fits; the workspace splits the path before decoding it.
+    """
+
+    key = "raw_path"
+    lookups = (Lookup.REGEX,)
+
+    def parse(self, request: httpx.Request) -> str:
+        return _raw_path(request)
+
+
+def _raw_path(request: httpx.Request) -> str:
+    return request.url.raw_path.partition(b"?")[0].decode("ascii")
+
+
 def _side_effect(workspace: Workspace):
     def answer(request: httpx.Request) -> httpx.Response:
         api_request = ApiRequest(
             method=request.method,
-            path=request.url.path,
+            path=_raw_path(request),
             query=dict(request.url.params),
-            headers={k.decode().lower(): v.decode() for k, v in request.headers.raw},
+            # latin-1, as ASGI servers read headers: any byte is a character, so an
+            # odd header is refused by the workspace rather than crashing the client
+            headers={
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in request.headers.raw
+            },
             body=request.content,
         )
         try:
@@ -99,9 +125,9 @@ def mount(
     effect = _side_effect(workspace)
     for base_url in base_urls:
         url = httpx.URL(base_url)
-        router.route(scheme=url.scheme, host=url.host, path__regex=pattern).mock(
-            side_effect=effect
-        )
+        router.route(
+            _RawPath(pattern, Lookup.REGEX), scheme=url.scheme, host=url.host
+        ).mock(side_effect=effect)
     return router
 
 
@@ -113,12 +139,17 @@ def asgi_app(workspace: Workspace, *, drop_hold: float = 2.0) -> Starlette:
     """
 
     async def endpoint(request: Request) -> Response:
+        try:
+            body = await request.body()
+        except ClientDisconnect:
+            # The client hung up before its body arrived; nobody is left to answer.
+            return Response(status_code=400)
         api_request = ApiRequest(
             method=request.method,
-            path=request.url.path,
+            path=_asgi_raw_path(request),
             query=dict(request.query_params),
             headers={k.lower(): v for k, v in request.headers.items()},
-            body=await request.body(),
+            body=body,
         )
         try:
             response = workspace.handle(api_request)
@@ -131,8 +162,19 @@ def asgi_app(workspace: Workspace, *, drop_hold: float = 2.0) -> Starlette:
             response.body, status_code=response.status, headers=response.headers
         )
 
-    methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
-    return Starlette(routes=[StarletteRoute("/{path:path}", endpoint, methods=methods)])
+    # Every method reaches the workspace, which answers what it does not serve with
+    # its own 404 envelope, as in-process; a method list here would answer the rest
+    # (OPTIONS, TRACE, ...) with Starlette's plain-text 405.
+    return Starlette(routes=[Mount("", app=request_response(endpoint))])
+
+
+def _asgi_raw_path(request: Request) -> str:
+    # request.url.path is rebuilt from the decoded path, so an id holding an encoded
+    # "?" or "#" would lose its tail to the query or fragment there.
+    raw = request.scope.get("raw_path")
+    if raw:
+        return raw.partition(b"?")[0].decode("latin-1")
+    return quote(request.scope["path"])
 
 
 class LoopbackServer:
