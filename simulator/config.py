@@ -29,7 +29,17 @@ __all__ = [
     "FIXTURES",
 ]
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+def _fixtures_dir() -> Path:
+    """The bundled configs: the repository's `fixtures/` in a checkout (where people
+    edit them), else the copy the package carries when installed."""
+    checkout = Path(__file__).resolve().parent.parent / "fixtures"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "bundled_fixtures"
+
+
+FIXTURES = _fixtures_dir()
 DEFAULT_WORKSPACE = FIXTURES / "workspaces" / "default.yaml"
 
 Platform = Literal["ios", "android", "web"]
@@ -212,7 +222,25 @@ def _standard_attribute_names() -> frozenset[str]:
 def load_workspace_config(
     path: str | os.PathLike[str] | None = None,
 ) -> WorkspaceConfig:
-    return load_model(WorkspaceConfig, path or DEFAULT_WORKSPACE)
+    return load_cached(WorkspaceConfig, path or DEFAULT_WORKSPACE)
+
+
+_CACHE: dict[tuple[type[BaseModel], Path, bytes], BaseModel] = {}
+
+
+def load_cached(model: type[M], path: str | os.PathLike[str]) -> M:
+    """`load_model`, remembered per file *content*, so an edited file loads afresh.
+
+    Models are frozen, so one loaded config can serve every world that asks for it.
+    """
+    resolved = Path(path).resolve()
+    try:
+        key = (model, resolved, resolved.read_bytes())
+    except OSError:
+        return load_model(model, path)  # which says why the file cannot be read
+    if key not in _CACHE:
+        _CACHE[key] = load_model(model, path)
+    return _CACHE[key]  # type: ignore[return-value]
 
 
 def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
@@ -384,7 +412,9 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         annotation = field.annotation
         inner = getattr(annotation, "__args__", None)
         current = inner[0] if inner else annotation
-    return list(getattr(current, "model_fields", {}))
+    # a file spells a field by its alias where it has one (`await`, not `await_`)
+    fields = getattr(current, "model_fields", {})
+    return [field.alias or name for name, field in fields.items()]
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

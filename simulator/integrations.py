@@ -30,7 +30,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, model_validator
 
-from .config import FIXTURES, Strict, _FieldProblem, load_model
+from .config import FIXTURES, Strict, _FieldProblem, load_cached
 from .errors import ConfigError
 
 __all__ = [
@@ -211,17 +211,8 @@ def known_integrations() -> list[str]:
 
 # Loaded integrations by path and file content: a file edited between two loads
 # (a test rewriting it, a person fixing it) is read again, not served from memory.
-_LOADED: dict[tuple[Path, bytes], Integration] = {}
-
-
 def _load(path: Path) -> Integration:
-    try:
-        key = (path, path.read_bytes())
-    except OSError:
-        return load_model(Integration, path)  # which says why it cannot be read
-    if key not in _LOADED:
-        _LOADED[key] = load_model(Integration, path)
-    return _LOADED[key]
+    return load_cached(Integration, path)
 
 
 def _line_of_key(path: Path, key: str) -> int | None:

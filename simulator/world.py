@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,15 @@ from .workspace import BASE_URLS, LoopbackServer, Workspace, mount
 __all__ = ["TARGETS", "World"]
 
 TARGETS = ("inprocess", "loopback")
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context for every world: loading the CA bundle takes tens of ms."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = ssl.create_default_context()
+    return _SSL_CONTEXT
 
 
 class World:
@@ -82,9 +92,11 @@ class World:
         else:
             mount(self.workspace, self.router)
             base_url = BASE_URLS[self.config.region]
-        self.messenger_client = httpx.Client(base_url=base_url)
+        self.messenger_client = httpx.Client(base_url=base_url, verify=_ssl_context())
         self.rest = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {self._token}"}
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {self._token}"},
+            verify=_ssl_context(),
         )
         self.network = Network(
             self.messenger_client, self.clock, self.trace, self.config.app_id

@@ -1,5 +1,5 @@
-"""Odd workspace configs: each one once loaded as something other than what it says,
-or failed with a message that did not say what to fix."""
+"""Odd workspace configs that once loaded as something other than what they say, or
+failed with a message that did not say what to fix; and a few that held up."""
 
 from __future__ import annotations
 

@@ -296,12 +296,6 @@ def test_a_scenario_with_refusals_replays_byte_for_byte(platform: str) -> None:
     assert first == trace_of(5, platform, sequence, integration=unsigned())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator/workspace/service.py Workspace._error puts a uuid4 request_id "
-    "in every error body, so a debug trace holding an error response differs on "
-    "every run",
-)
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_debug_scenario_with_refusals_replays_byte_for_byte(platform: str) -> None:
     sequence = [("open",), ("login", "ann")]

@@ -510,5 +510,14 @@ class MessengerSdk:
         self.soft_identity = None
         self.hard_reset_at = None
         self._note("hard reset: the soft-reset identity is cleared")
-        if soft.get("push_token"):
-            self._remove_push_token(soft["push_token"])
+        token = soft.get("push_token")
+        if (
+            token
+            and token == self.state["push_token"]
+            and self.state["push_registered"]
+        ):
+            # the device has since registered the same token for whoever is logged in
+            # now; removing it would take it from them, not from the old identity
+            self._note("hard reset: the push token now belongs to the current user")
+        elif token:
+            self._remove_push_token(token)

@@ -7,13 +7,12 @@ current generations.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from ..config import FIXTURES, Strict, load_model
+from ..config import FIXTURES, Strict, load_cached
 from ..errors import ConfigError
 
 __all__ = ["DEFAULT_PROFILES", "SdkProfile", "known_profiles", "load_profile"]
@@ -55,9 +54,8 @@ def known_profiles() -> list[str]:
     return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
-@cache
 def _load(path: Path) -> SdkProfile:
-    return load_model(SdkProfile, path)
+    return load_cached(SdkProfile, path)
 
 
 def load_profile(name_or_path: str, platform: str | None = None) -> SdkProfile:

@@ -102,6 +102,24 @@ def _anonymous_contact(ws: Workspace, anonymous_id: str | None) -> Contact | Non
     return ws.state.contacts.get(contact_id) if contact_id else None
 
 
+def _unsigned_contact(ws: Workspace, anonymous_id: str | None) -> Contact | None:
+    """The contact an *unidentified* request may speak for through its anonymous id.
+
+    A device's anonymous id stays filed under the user its activity was merged into.
+    With identity verification on, a request that carries only that id proves nothing
+    about the user, so it may not act as them: it is treated as a device with no
+    contact yet. With verification off nothing is proven anyway, and the id still
+    reaches the user, as it would in a workspace that never turned verification on.
+    """
+    contact = _anonymous_contact(ws, anonymous_id)
+    identified = contact is not None and (
+        contact.external_id is not None or contact.email is not None
+    )
+    if identified and ws.verifier.mode != "off" and contact.role == "user":
+        return None
+    return contact
+
+
 def _resolve(ws: Workspace, identity: _Identity) -> Contact | None:
     """The contact an already registered identity speaks for."""
     if identity.identified:
@@ -113,7 +131,7 @@ def _resolve(ws: Workspace, identity: _Identity) -> Contact | None:
                 "User Not Found: log the user in before sending their activity",
             )
         return contact
-    contact = _anonymous_contact(ws, identity.anonymous_id)
+    contact = _unsigned_contact(ws, identity.anonymous_id)
     if contact is None and identity.anonymous_id is None:
         raise ApiError(
             400,
@@ -236,7 +254,7 @@ def register_unidentified(ws: Workspace, call: Call) -> Any:
             field="anonymous_id",
         )
     standard, custom = _attributes(ws, call)
-    contact = _anonymous_contact(ws, identity.anonymous_id)
+    contact = _unsigned_contact(ws, identity.anonymous_id)
     # On the web an unidentified person is a visitor, with no contact until it writes
     if contact is None and call.platform != "web":
         contact = _new_anonymous(ws, call, identity.anonymous_id)

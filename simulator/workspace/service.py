@@ -12,6 +12,7 @@ import copy
 import json
 import logging
 import math
+import random
 import re
 import secrets
 import threading
@@ -194,6 +195,9 @@ class Workspace:
         # (due time, arrival number, the admitted call, its route), soonest first
         self._pending: list[tuple[float, int, Call, Route, dict[str, int]]] = []
         self._arrivals = 0
+        # error request ids are uuid4-shaped but drawn from the seed, so that a
+        # scenario's trace (which may hold error bodies) replays byte for byte
+        self._request_ids = random.Random(f"{seed}:request-ids")
         self._lock = threading.RLock()
         self._routes = rest.ROUTES + messenger.ROUTES
         self._by_method: dict[str, list[Route]] = {}
@@ -429,7 +433,9 @@ class Workspace:
     def _error(self, error: ApiError, route: Route | None) -> ApiResponse:
         payload = {
             "type": "error.list",
-            "request_id": str(uuid.uuid4()),
+            "request_id": str(
+                uuid.UUID(int=self._request_ids.getrandbits(128), version=4)
+            ),
             "errors": [error.error_item()],
         }
         return ApiResponse(

@@ -1,8 +1,9 @@
 """Hostile and odd input to the workspace, and the answers the rules call for.
 
-Each test here pins a case that once answered wrongly: a 5xx or a traceback, a
-status other than the one `docs/workspace.md` names, data lost or resurrected, or an
-answer no strict JSON client could read.
+Most tests here pin a case that once answered wrongly: a 5xx or a traceback, a status
+other than the one `docs/workspace.md` names, data lost or resurrected, or an answer no
+strict JSON client could read. The rest (cursors of another endpoint, racing clients on
+loopback, ids of odd bytes) held up, and are kept so.
 """
 
 from __future__ import annotations

@@ -682,3 +682,50 @@ def test_a_ping_records_the_device_it_came_from(messenger, api):
     contact = _ok(api.get(f"/contacts/{registered['contact_id']}"))
     assert contact["ios_app_version"] == "4.2.0"
     assert contact["ios_os_version"] == "18.1"
+
+
+def test_an_unsigned_request_cannot_act_as_the_user_its_anonymous_id_went_to(
+    messenger, workspace, api
+):
+    """Under verification, an anonymous id merged into a user proves nothing."""
+    ios = messenger("ios", "device-9")
+    anonymous = ios.post("users/unidentified", anonymous_id="anon-9").json()
+    user = ios.post(
+        "users/identified", anonymous_id="anon-9", **ios.signed(user_id="u-9")
+    ).json()
+    assert user["contact_id"] == anonymous["contact_id"]
+    ios.post("conversations", body="private", **ios.signed(user_id="u-9"))
+
+    # the same anonymous id, without the user's id and hash
+    fetched = ios.post("conversations/fetch", anonymous_id="anon-9").json()
+    assert fetched["contact_id"] != user["contact_id"]
+    assert fetched["conversations"] == []
+    again = ios.post("users/unidentified", anonymous_id="anon-9").json()
+    assert again["contact_id"] != user["contact_id"]
+    assert workspace.state.contacts[again["contact_id"]].external_id is None
+
+
+def test_without_verification_the_anonymous_id_still_reaches_its_user():
+    import httpx
+
+    from simulator.config import IdentityVerificationConfig, load_workspace_config
+    from simulator.workspace import Workspace, mount
+
+    config = load_workspace_config().model_copy(
+        update={"identity_verification": IdentityVerificationConfig(mode="off")}
+    )
+    open_workspace = Workspace(config, tokens=["t"])
+    with mount(open_workspace):
+        with httpx.Client(base_url="https://api.intercom.io") as client:
+            headers = {"X-Intercom-App-Id": config.app_id, "X-Intercom-Platform": "ios"}
+            body = {"device_id": "d", "anonymous_id": "anon-1"}
+            client.post("/messenger/v1/users/unidentified", json=body, headers=headers)
+            user = client.post(
+                "/messenger/v1/users/identified",
+                json={**body, "user_id": "u-1"},
+                headers=headers,
+            ).json()
+            fetched = client.post(
+                "/messenger/v1/conversations/fetch", json=body, headers=headers
+            ).json()
+    assert fetched["contact_id"] == user["contact_id"]
