@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 
@@ -145,6 +152,9 @@ class AttributeDefinition(Strict):
         return self
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 class IdentityVerificationConfig(Strict):
     mode: Literal["off", "optional", "enforced"] = "off"
     method: Literal["hmac", "jwt"] = "hmac"
@@ -155,6 +165,18 @@ class IdentityVerificationConfig(Strict):
         "android": "HARNESS_IDENTITY_SECRET_ANDROID",
         "web": "HARNESS_IDENTITY_SECRET_WEB",
     }
+
+    @field_validator("secret_env")
+    @classmethod
+    def _names_variables(cls, value: dict[str, str]) -> dict[str, str]:
+        for platform, name in value.items():
+            if not _ENV_NAME.fullmatch(name):
+                raise ValueError(
+                    f"secret_env.{platform} must name an environment variable "
+                    "(letters, digits and underscores, not starting with a digit), "
+                    "never hold the secret itself"
+                )
+        return value
 
     def resolve_secrets(self, environ: dict[str, str] | None = None) -> dict[str, str]:
         env = os.environ if environ is None else environ

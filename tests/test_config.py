@@ -285,3 +285,17 @@ def test_load_model_reads_any_strict_model(tmp_path) -> None:
     path = tmp_path / "rate.yaml"
     path.write_text("app_per_minute: 60\n", encoding="utf-8")
     assert load_model(RateLimitConfig, path).app_per_minute == 60
+
+
+@pytest.mark.parametrize("value", ["s3cr3t-value!", "", "9LIVES", "has space"])
+def test_a_secret_env_entry_must_name_a_variable_not_hold_a_secret(tmp_path, value):
+    path = tmp_path / "secret.yaml"
+    path.write_text(
+        f"identity_verification:\n  secret_env:\n    ios: {value!r}\n", "utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_workspace_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "identity_verification.secret_env" in message
+    assert "environment variable" in message
