@@ -31,6 +31,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 from simulator.workspace.errors import ApiError
+from simulator.workspace.fields import json_type
 
 __all__ = ["FieldSpec", "FieldType", "compile_query"]
 
@@ -83,22 +84,6 @@ def compile_query(
     return _Compiler(fields, max_filters, max_depth).node(query, 0)
 
 
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
 def _invalid(message: str, field: str | None = "query") -> ApiError:
     return ApiError(400, "parameter_invalid", message, field=field)
 
@@ -115,7 +100,7 @@ class _Compiler:
         if not isinstance(node, Mapping):
             raise _invalid(
                 "Each query node must be an object (a filter or a group), "
-                f"got {_json_type(node)}."
+                f"got {json_type(node)}."
             )
         if "field" in node:
             return self.filter(node)
@@ -143,7 +128,7 @@ class _Compiler:
             )
         members = node.get("value")
         if not isinstance(members, list) or not members:
-            given = "an empty list" if members == [] else _json_type(members)
+            given = "an empty list" if members == [] else json_type(members)
             raise _invalid(
                 f"The value of an {combinator} group must be a non-empty list of "
                 f"filters or groups, got {given}."
@@ -189,7 +174,7 @@ class _Compiler:
         name = node["field"]
         if not isinstance(name, str):
             raise _invalid(
-                f"A filter's 'field' must be a string, got {_json_type(name)}."
+                f"A filter's 'field' must be a string, got {json_type(name)}."
             )
         spec = self.fields.get(name)
         if spec is None:
@@ -211,7 +196,7 @@ class _Compiler:
             if not isinstance(value, list) or not value:
                 raise _invalid(
                     f"Operator {op} on field '{name}' takes a non-empty list of "
-                    f"values, got {_json_type(value)}.",
+                    f"values, got {json_type(value)}.",
                     field=name,
                 )
             converted: object = tuple(
@@ -248,7 +233,7 @@ class _Compiler:
         def refuse(expected: str) -> ApiError:
             return _invalid(
                 f"Field '{name}' is of type {spec.type}, so operator {op} needs "
-                f"{expected}; got {_json_type(value)} {value!r}.",
+                f"{expected}; got {json_type(value)} {value!r}.",
                 field=name,
             )
 
