@@ -310,7 +310,12 @@ class SimulatedApp:
             if step.do == "run":
                 assert step.moment is not None
                 target = user
-                if switch is not None and step.moment == "on_logout":
+                if step.moment == "on_open":
+                    # on_open is the moment of nobody logged in: a logout or switch
+                    # that runs it must not hand it the person who just left, or
+                    # its templates and logins would act for them again
+                    target = None
+                elif switch is not None and step.moment == "on_logout":
                     self._end_session()
                     target = switch[0]
                 elif switch is not None and step.moment == "on_login":
@@ -405,6 +410,9 @@ class SimulatedApp:
             return sdk.loginUnidentifiedUser()  # type: ignore[attr-defined]
         if step.do == "login_identified":
             if user is None:
+                # nobody to log in (an on_open that logs in identified): say so in
+                # the trace rather than skip the step unseen
+                self._note("login_identified skipped: nobody is logged in to the app")
                 return None
             data = self.storage.load(_APP_KEY) or {}
             data["cache"] = {"profile_of": user.alias}

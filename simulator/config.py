@@ -247,6 +247,52 @@ def load_workspace_config(
     return load_cached(WorkspaceConfig, path or DEFAULT_WORKSPACE)
 
 
+def known_names(folder: Path) -> list[str]:
+    """The names of the bundled configs in `folder` (their file stems)."""
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def load_named(
+    model: type[M], folder: Path, name_or_path: str | os.PathLike[str], kind: str
+) -> M:
+    """A bundled config by name (a file stem in `folder`), or a config file by path.
+
+    The config's own `name` must match its file's stem, so that a name in a report
+    always leads back to one file.
+    """
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = folder / f"{name_or_path}.yaml"
+        if not path.exists():
+            raise ConfigError(
+                str(path),
+                "",
+                f"no {kind} named {str(name_or_path)!r}",
+                ", ".join(known_names(folder)),
+            )
+    loaded = load_cached(model, path)
+    name = getattr(loaded, "name", path.stem)
+    if name != path.stem:
+        raise ConfigError(
+            str(path),
+            "name",
+            f"the {kind} is named {name!r} but its file is {path.name}",
+            path.stem,
+            line=line_of_key(path, "name"),
+        )
+    return loaded
+
+
+def line_of_key(path: Path, key: str) -> int | None:
+    """The line of a top-level key in a file that has already loaded."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    if isinstance(root, yaml.MappingNode):
+        for key_node, _ in root.value:
+            if key_node.value == key:
+                return key_node.start_mark.line + 1
+    return None
+
+
 _CACHE: dict[tuple[type[BaseModel], Path, bytes], BaseModel] = {}
 
 

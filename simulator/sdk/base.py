@@ -87,6 +87,8 @@ class MessengerSdk:
         # in memory only: the identity an Android soft reset keeps for a while
         self.soft_identity: dict[str, Any] | None = None
         self.hard_reset_at: float | None = None
+        # in memory only: the push token registration still in flight, and its token
+        self._push_in_flight: tuple[str, Pending] | None = None
         add_listener = getattr(clock, "add_listener", None)
         if add_listener is not None:
             add_listener(self._on_time)
@@ -229,6 +231,11 @@ class MessengerSdk:
     def missing_identity_error(self) -> SdkResult:
         raise NotImplementedError
 
+    def invalid_attributes_error(self) -> SdkResult:
+        return SdkResult.failure(
+            "invalid_attributes", "The user attributes are not a key-value object"
+        )
+
     # -- the calls, by behaviour ---------------------------------------------------
 
     def set_user_hash(self, user_hash: str) -> SdkResult:
@@ -284,6 +291,8 @@ class MessengerSdk:
     ) -> Pending:
         if not user_id and not email:
             return Pending.done("login_identified", self.missing_identity_error())
+        if attributes is not None and not isinstance(attributes, dict):
+            return Pending.done("login_identified", self.invalid_attributes_error())
         current = self.current
         if current and current["kind"] == "identified":
             same = current.get("user_id") == user_id and (
@@ -337,6 +346,11 @@ class MessengerSdk:
         return self._fly("register_identified", "users/identified", body, on_ok)
 
     def update(self, attributes: dict[str, Any]) -> Pending:
+        if not isinstance(attributes, dict) or not isinstance(
+            attributes.get("custom_attributes") or {}, dict
+        ):
+            # a caller's bad argument is the SDK's error to report, not a crash
+            return Pending.done("update", self.invalid_attributes_error())
         current = self.current
         if current is None:
             self._note("update dropped: no user is registered yet")
@@ -489,7 +503,9 @@ class MessengerSdk:
             return SdkResult.success()
 
         body = self._body(self.current, token=token)
-        return self._fly("register_push_token", "push_tokens", body, on_ok)
+        pending = self._fly("register_push_token", "push_tokens", body, on_ok)
+        self._push_in_flight = (token, pending)
+        return pending
 
     def _remove_push_token(self, token: str) -> None:
         def on_ok(answer: dict[str, Any]) -> SdkResult:
@@ -511,6 +527,7 @@ class MessengerSdk:
         self.hard_reset_at = None
         self._note("hard reset: the soft-reset identity is cleared")
         token = soft.get("push_token")
+        in_flight = self._push_in_flight
         if (
             token
             and token == self.state["push_token"]
@@ -519,5 +536,22 @@ class MessengerSdk:
             # the device has since registered the same token for whoever is logged in
             # now; removing it would take it from them, not from the old identity
             self._note("hard reset: the push token now belongs to the current user")
+        elif (
+            token
+            and token == self.state["push_token"]
+            and in_flight is not None
+            and in_flight[0] == token
+            and in_flight[1].state == "in_flight"
+        ):
+            # The same token is on its way to the current user: a removal issued now
+            # would land after that registration and take the token from them. Only
+            # if the registration fails does the old identity still hold the token.
+            self._note(
+                "hard reset: the push token's registration for the current user is "
+                "in flight; it is removed only if that registration fails"
+            )
+            in_flight[1].then(
+                lambda result: None if result.ok else self._remove_push_token(token)
+            )
         elif token:
             self._remove_push_token(token)

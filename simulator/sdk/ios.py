@@ -137,6 +137,9 @@ class IOSMessenger(MessengerSdk):
     def not_registered_error(self) -> SdkResult:
         return SdkResult.failure("4001", "No user is registered with Intercom")
 
+    def invalid_attributes_error(self) -> SdkResult:
+        return SdkResult.failure("3001", "The user attributes object is not valid")
+
 
 def _server_error(response: httpx.Response) -> tuple[str | None, str]:
     try:

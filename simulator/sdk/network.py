@@ -12,6 +12,7 @@ reach the workspace.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -137,6 +138,24 @@ class Network:
 
     def send(self, flight: Flight) -> Pending:
         flight.pending.call = flight.operation
+        problem = _unencodable(flight.body)
+        if problem is not None:
+            # The SDK serialises a call's body when it is made: a value JSON cannot
+            # carry (a lone surrogate, NaN) fails the call there and then, instead
+            # of raising out of the HTTP client when the network delivers it.
+            self.trace.add(
+                "note",
+                self.clock.now(),
+                device=flight.device_id,
+                text=f"{flight.operation} not sent: the body is not valid JSON",
+            )
+            return Pending.done(
+                flight.operation,
+                SdkResult.failure(
+                    "invalid_request",
+                    f"The request could not be encoded as JSON: {problem}",
+                ),
+            )
         self._queue.append(flight)
         return flight.pending
 
@@ -210,6 +229,15 @@ class Network:
         self.trace.add("http", at, **record)
         log.debug("%s %s -> %s", flight.method, flight.path, response.status_code)
         flight.pending.complete(flight.on_answer(response))
+
+
+def _unencodable(body: Any) -> str | None:
+    """Why `body` cannot go out as UTF-8 JSON (as httpx sends it), or None."""
+    try:
+        json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as error:  # UnicodeEncodeError is a ValueError
+        return str(error)
+    return None
 
 
 def _json_or_text(response: httpx.Response) -> Any:

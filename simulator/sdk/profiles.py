@@ -7,12 +7,11 @@ current generations.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from ..config import FIXTURES, Strict, load_cached
+from ..config import FIXTURES, Strict, known_names, load_named
 from ..errors import ConfigError
 
 __all__ = ["DEFAULT_PROFILES", "SdkProfile", "known_profiles", "load_profile"]
@@ -51,42 +50,23 @@ class SdkProfile(Strict):
 
 
 def known_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
-
-
-def _load(path: Path) -> SdkProfile:
-    return load_cached(SdkProfile, path)
+    return known_names(PROFILE_DIR)
 
 
 def load_profile(name_or_path: str, platform: str | None = None) -> SdkProfile:
-    """A bundled profile by name, or a profile file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = PROFILE_DIR / f"{name_or_path}.yaml"
-        if not path.exists():
-            raise ConfigError(
-                str(path),
-                "",
-                f"no SDK profile named {name_or_path!r}",
-                ", ".join(known_profiles()),
-            )
-    profile = _load(path.resolve())
-    if profile.name != path.stem:
-        raise ConfigError(
-            str(path),
-            "name",
-            f"the profile is named {profile.name!r} but its file is {path.name}",
-            path.stem,
-        )
+    """A bundled profile by name, or a profile file by path; `platform` must match."""
+    profile = load_named(SdkProfile, PROFILE_DIR, name_or_path, "SDK profile")
     if platform is not None and profile.platform != platform:
+        fitting = [
+            name
+            for name in known_profiles()
+            if load_named(SdkProfile, PROFILE_DIR, name, "SDK profile").platform
+            == platform
+        ]
         raise ConfigError(
-            str(path),
+            str(name_or_path),
             "platform",
             f"profile {profile.name!r} is for {profile.platform}, not {platform}",
-            ", ".join(
-                n
-                for n in known_profiles()
-                if _load((PROFILE_DIR / f"{n}.yaml").resolve()).platform == platform
-            ),
+            ", ".join(fitting),
         )
     return profile

@@ -112,6 +112,14 @@ class WebMessenger(MessengerSdk):
     # -- the Messenger's calls -------------------------------------------------------
 
     def boot(self, settings: dict[str, Any] | None = None) -> Pending:
+        if settings is not None and not isinstance(settings, dict):
+            # the page passed something that is not a settings object: an error for
+            # the caller to see, not a crash of the simulation
+            return self._record(
+                "boot",
+                {"settings": settings},
+                Pending.done("boot", self.invalid_attributes_error()),
+            )
         settings = dict(settings or {})
         self.settings = settings
         if self.cookies.get(self._cookie("device")) is None:
@@ -200,6 +208,12 @@ class WebMessenger(MessengerSdk):
         return self._fly("ping", "ping", self._body(identity), on_ok)
 
     def update(self, data: dict[str, Any] | None = None) -> Pending:  # type: ignore[override]
+        if data is not None and not isinstance(data, dict):
+            return self._record(
+                "update",
+                {"data": data},
+                Pending.done("update", self.invalid_attributes_error()),
+            )
         data = dict(data or {})
         if not self.booted:
             self._note("update ignored: the Messenger is not booted")
