@@ -63,8 +63,11 @@ def load_profile(name_or_path: str, platform: str | None = None) -> SdkProfile:
             if load_named(SdkProfile, PROFILE_DIR, name, "SDK profile").platform
             == platform
         ]
+        where = Path(name_or_path)
+        if not where.suffix:
+            where = PROFILE_DIR / f"{name_or_path}.yaml"
         raise ConfigError(
-            str(name_or_path),
+            str(where),
             "platform",
             f"profile {profile.name!r} is for {profile.platform}, not {platform}",
             ", ".join(fitting),
