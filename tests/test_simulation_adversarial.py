@@ -325,3 +325,15 @@ def test_web_boot_with_settings_that_are_not_an_object_is_an_sdk_failure() -> No
         app = world.device("web")
         pending = app.sdk.boot("text")  # type: ignore[attr-defined, arg-type]
         assert pending.result is not None and not pending.result.ok
+
+
+def test_a_profile_for_another_platform_names_its_file_and_the_fitting_ones():
+    from simulator.errors import ConfigError
+    from simulator.sdk.profiles import PROFILE_DIR, load_profile
+
+    with pytest.raises(ConfigError) as caught:
+        load_profile("web", "ios")
+    message = str(caught.value)
+    assert str(PROFILE_DIR / "web.yaml") in message
+    assert "platform" in message
+    assert "ios-current" in message
