@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -209,6 +210,34 @@ class WorkspaceConfig(Strict):
     custom_attributes: list[AttributeDefinition] = []
     rate_limit: RateLimitConfig = RateLimitConfig()
     search_index_delay_seconds: int = Field(0, ge=0, strict=True)
+    # The workflow that routes each new conversation: a bundled workflow's name, or a
+    # workflow file (relative to this file's folder, or absolute). None routes none.
+    workflow: str | None = None
+
+    @field_validator("workflow")
+    @classmethod
+    def _workflow_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        bundled = known_names(FIXTURES / "workflows")
+        if not Path(value).suffix:  # a name, as `load_workflow` reads it
+            if value not in bundled:
+                raise _FieldProblem(
+                    (), f"no bundled workflow named {value!r}", ", ".join(bundled)
+                )
+            return value
+        path = Path(value)
+        folder = (info.context or {}).get("folder")
+        if folder is not None and not path.is_absolute():
+            path = Path(folder) / path
+        if not path.is_file():
+            raise _FieldProblem(
+                (),
+                f"there is no workflow file at {str(path)!r}",
+                ", ".join(bundled) + ", or the path of a workflow file",
+            )
+        # resolved here, so the workspace finds it whatever its working directory
+        return str(path) if folder is not None else value
 
     @model_validator(mode="after")
     def _unique_attribute_names(self) -> WorkspaceConfig:
@@ -351,7 +380,8 @@ def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
             line=line,
         )
     try:
-        return model.model_validate(data)
+        # validators that take a path from the file read it relative to the file
+        return model.model_validate(data, context={"folder": Path(path).parent})
     except ValidationError as exc:
         raise _config_error(where, root, model, exc) from None
 

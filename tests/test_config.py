@@ -35,6 +35,7 @@ TOP_LEVEL_KEYS = [
     "rate_limit",
     "region",
     "search_index_delay_seconds",
+    "workflow",
 ]
 
 

@@ -12,14 +12,24 @@ import respx
 from faker import Faker
 
 from ..clock import Clock
+from ..config import PLATFORMS
 from ..errors import HarnessError
 from ..workspace.identity import user_hash
 
-__all__ = ["AppSession", "BACKEND_URL", "Backend", "RegisteredUser", "mount_backend"]
+__all__ = [
+    "AppSession",
+    "BACKEND_URL",
+    "Backend",
+    "RegisteredUser",
+    "USER_SESSION_PATH",
+    "mount_backend",
+]
 
 # The app's backend lives at a made-up host; only the respx router answers it.
 BACKEND_URL = "https://backend.harness.example"
 TIERS = ("basic", "silver", "gold")
+# the data connector's person-level question: any live session for this user id?
+USER_SESSION_PATH = "/data-connector/user-session"
 
 
 class UnknownUser(HarnessError):
@@ -142,6 +152,20 @@ class Backend:
             return False
         return user_id is None or session.user_id == user_id
 
+    def has_live_session(self, user_id: str, platform: str | None = None) -> bool:
+        """Whether the person has any live session (on `platform`, if one is named).
+
+        A support guard knows who is writing but not which app session they hold, so
+        it asks about the person rather than about one session.
+        """
+        now = self.clock.now()
+        return any(
+            s.user_id == user_id
+            and (platform is None or s.platform == platform)
+            and s.live_at(now)
+            for s in self.sessions.values()
+        )
+
     def live_session_on(self, device_id: str) -> AppSession | None:
         now = self.clock.now()
         live = [
@@ -191,10 +215,38 @@ class Backend:
             headers={"Content-Type": "application/json"},
         )
 
+    def connector_user_answer(self, request: httpx.Request) -> httpx.Response:
+        """Whether a person has any live session, by user id (and optional platform).
+
+        A sibling of `connector_answer` rather than a relaxed form of it, so that a
+        caller who means to ask about one session and forgets its id is still told
+        so instead of getting an answer about every session the person holds.
+        """
+        user_id = request.url.params.get("user_id")
+        platform = request.url.params.get("platform") or None
+        if not user_id or not user_id.strip():
+            return httpx.Response(400, json={"error": "user_id is required"})
+        if platform is not None and platform not in PLATFORMS:
+            return httpx.Response(
+                400,
+                json={"error": f"platform must be one of {', '.join(PLATFORMS)}"},
+            )
+        live = self.has_live_session(user_id, platform)
+        return httpx.Response(
+            200,
+            content=json.dumps(
+                {"live": live, "user_id": user_id, "platform": platform}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+
 
 def mount_backend(backend: Backend, router: respx.MockRouter) -> respx.MockRouter:
     """Serve the data connector endpoint on `router` (the world's strict router)."""
     router.get(f"{BACKEND_URL}/data-connector/session").mock(
         side_effect=backend.connector_answer
+    )
+    router.get(f"{BACKEND_URL}{USER_SESSION_PATH}").mock(
+        side_effect=backend.connector_user_answer
     )
     return router

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 from ..clock import Clock, SimulatedClock
 from ..config import WorkspaceConfig
+from ..rules.workflows import Workflow
 from .attributes import STANDARD_CONTACT_ATTRIBUTES, define_attribute
 from .errors import ApiError
 from .faults import FaultPlan, RequestDropped
@@ -171,8 +172,10 @@ class Workspace:
         tokens: tuple[str, ...] | list[str] = (),
         identity_secrets: dict[str, str] | None = None,
         seed: str = "harness",
+        workflow: Workflow | None = None,
     ):
         from . import messenger, rest  # the handlers import this module's types
+        from .routing import WorkflowRouter, configured_workflow
 
         self.config = config or WorkspaceConfig()
         self.clock = clock or SimulatedClock()
@@ -192,6 +195,10 @@ class Workspace:
         self.conversation_listeners: list[
             Callable[[Workspace, Conversation], None]
         ] = []
+        # the workflow that routes each new conversation (given, else the config's)
+        self.workflow = configured_workflow(self.config, workflow)
+        if self.workflow is not None:
+            self.conversation_listeners.append(WorkflowRouter(self.workflow))
         # (due time, arrival number, the admitted call, its route), soonest first
         self._pending: list[tuple[float, int, Call, Route, dict[str, int]]] = []
         self._arrivals = 0
