@@ -213,6 +213,37 @@ class WorkspaceConfig(Strict):
     # The workflow that routes each new conversation: a bundled workflow's name, or a
     # workflow file (relative to this file's folder, or absolute). None routes none.
     workflow: str | None = None
+    # The support procedures the workspace runs, by bundled name; each procedure names
+    # the guard it runs behind.
+    procedures: list[str] = []
+    # The contact fields an agent's Inbox sidebar shows: defined custom attributes or
+    # standard fields.
+    inbox_sidebar: list[str] = []
+
+    @field_validator("procedures")
+    @classmethod
+    def _procedures_exist(cls, value: list[str]) -> list[str]:
+        bundled = known_names(FIXTURES / "procedures")
+        for index, name in enumerate(value):
+            if name not in bundled:
+                raise _FieldProblem(
+                    (index,), f"no bundled procedure named {name!r}", ", ".join(bundled)
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _sidebar_fields_defined(self) -> WorkspaceConfig:
+        defined = {a.name for a in self.custom_attributes}
+        known = defined | set(_standard_attribute_names())
+        for index, name in enumerate(self.inbox_sidebar):
+            if name not in known:
+                raise _FieldProblem(
+                    ("inbox_sidebar", index),
+                    f"the sidebar field {name!r} is neither a custom attribute this "
+                    "file defines nor a standard contact field",
+                    ", ".join(sorted(known)),
+                )
+        return self
 
     @field_validator("workflow")
     @classmethod

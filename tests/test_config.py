@@ -31,7 +31,9 @@ TOP_LEVEL_KEYS = [
     "app_id",
     "custom_attributes",
     "identity_verification",
+    "inbox_sidebar",
     "name",
+    "procedures",
     "rate_limit",
     "region",
     "search_index_delay_seconds",
@@ -300,3 +302,42 @@ def test_a_secret_env_entry_must_name_a_variable_not_hold_a_secret(tmp_path, val
     assert str(path) in message
     assert "identity_verification.secret_env" in message
     assert "environment variable" in message
+
+
+def test_the_default_workspace_names_its_procedures_and_sidebar_fields():
+    config = load_workspace_config()
+    assert config.workflow == "recommended"
+    assert config.procedures == [
+        "order_history",
+        "membership_benefits",
+        "service_progress",
+    ]
+    assert "login_status_text" in config.inbox_sidebar
+    assert config.identity_verification.mode == "enforced"
+    assert config.identity_verification.method == "hmac"
+
+
+def test_an_unknown_procedure_names_the_bundled_ones(tmp_path):
+    path = tmp_path / "workspace.yaml"
+    path.write_text("procedures:\n  - order_history\n  - refunds\n", "utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_workspace_config(path)
+    message = str(caught.value)
+    assert f"{path}:3: procedures[1]" in message
+    assert "'refunds'" in message
+    assert "order_history" in message and "service_progress" in message
+
+
+def test_a_sidebar_field_must_be_defined(tmp_path):
+    path = tmp_path / "workspace.yaml"
+    path.write_text(
+        "custom_attributes:\n  - {name: tier, data_type: string}\n"
+        "inbox_sidebar: [tier, login_status]\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_workspace_config(path)
+    message = str(caught.value)
+    assert "inbox_sidebar[1]" in message
+    assert "'login_status'" in message
+    assert "tier" in message
