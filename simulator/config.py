@@ -385,6 +385,10 @@ def load_model(model: type[M], path: str | os.PathLike[str]) -> M:
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise ConfigError(
+            where, "", "the file nests too deeply to read", "a shallower file"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from .app import SimulatedApp
+from .errors import HarnessError
 from .rules.guards import (
     PLACEHOLDER_IDS,
     Guard,
@@ -42,6 +43,7 @@ from .world import World
 
 __all__ = [
     "KINDS",
+    "JudgeError",
     "SEVERITIES",
     "EventRef",
     "Finding",
@@ -66,6 +68,10 @@ AUTHENTICATED = "authenticated"
 ANONYMOUS = "anonymous"
 # app events that only show the Messenger: where a problem shows, not what caused it
 _MESSENGER_EVENTS = frozenset({"start_conversation", "present_messenger"})
+
+
+class JudgeError(HarnessError, ValueError):
+    """There is no conversation to judge: none was started, or it is gone."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ class Oracle:
         self.sdk = world.sdk_view(app)
         conversation = world.workspace.state.conversations.get(conversation_id)
         if conversation is None:
-            raise ValueError(f"the workspace has no conversation {conversation_id!r}")
+            raise JudgeError(f"the workspace has no conversation {conversation_id!r}")
         self.conversation = conversation
         # the contact as the REST API shows it, as an agent or a guard would read it
         self.contact = world.contact(conversation.contact_id) or {}
@@ -379,11 +385,18 @@ def judge(
     """
     conversation_id = last_conversation_id(world, app)
     if conversation_id is None:
-        raise ValueError(f"{app.device_id} has started no conversation to judge")
+        raise JudgeError(f"{app.device_id} has started no conversation to judge")
+    state = world.workspace.state
+    conversation = state.conversations.get(conversation_id)
+    if conversation is None:
+        # the SDK still lists it, but the workspace deleted it (with its contact)
+        raise JudgeError(
+            f"{app.device_id}'s last conversation {conversation_id!r} is gone from "
+            "the workspace (was its contact deleted?); there is no conversation to "
+            "judge"
+        )
     if not isinstance(procedure, Procedure):
         procedure = load_procedure(procedure)
-    state = world.workspace.state
-    conversation = state.conversations[conversation_id]
     contact = state.contacts.get(conversation.contact_id)
     # the world's router answers the backend's host, so this client stays in-process
     with httpx.Client() as connector:

@@ -25,8 +25,8 @@ connector over HTTP (or a callable standing in for it).
 
 from __future__ import annotations
 
-import math
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -172,14 +172,20 @@ def _read_check(index: int, item: Any) -> dict[str, Any]:
                 f"unknown parameter {key!r} for check {code!r}",
                 _param_words(code),
             )
-        number = isinstance(given, (int, float)) and not isinstance(given, bool)
-        if not number or not math.isfinite(given) or given <= 0:
+        if not _finite(given) or given <= 0:
             raise _FieldProblem(
                 (*loc, code, key),
                 f"{key} must be a number of hours above zero, not {given!r}",
                 "a number above zero",
             )
     return {"code": code, **defaults, **params}
+
+
+def _finite(value: Any) -> bool:
+    """A number (not a boolean) that is finite as a float, without overflowing."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) <= sys.float_info.max  # False for inf and nan too
 
 
 def _known_codes() -> str:
@@ -365,10 +371,8 @@ def _person_id(contact: Any) -> str | None:
 
 
 def _fresh(value: Any, now: float, max_age_seconds: float) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _finite(value):
         return False  # missing or unreadable: no evidence of a recent login
-    if not math.isfinite(value):
-        return False
     # a login stamped in the future is a broken clock, not a fresh login
     return 0 <= now - value <= max_age_seconds
 
@@ -380,13 +384,16 @@ def _ask(connector: Connector, user_id: str, platform: str | None) -> bool:
     refusals and odd answers all fail closed.
     """
     if not isinstance(connector, httpx.Client):
-        return connector(user_id, platform) is True
+        try:
+            return connector(user_id, platform) is True
+        except Exception:  # a broken, timed-out or refusing connector: not live
+            return False
     params = {"user_id": user_id}
     if platform is not None:
         params["platform"] = platform
     try:
         response = connector.get(f"{BACKEND_URL}{USER_SESSION_PATH}", params=params)
-    except httpx.HTTPError:
+    except Exception:  # httpx errors, a closed client, a failing transport
         return False
     if response.status_code != 200:
         return False

@@ -248,7 +248,7 @@ def _candidates(trees: list[Node]) -> dict[str, list[Any]]:
                 if leaf.value is None:
                     continue
                 if leaf.operator.endswith("_days_ago"):
-                    points.add(_NOW - leaf.value * _DAY)
+                    points.add(_NOW - float(leaf.value) * _DAY)
                 else:
                     points.add(leaf.value)
             values += _around(points, halves=True)

@@ -34,6 +34,7 @@ comparison, as if it were unknown, but still counts as a value for has_any_value
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -98,6 +99,8 @@ NEGATIVE_OPERATORS = frozenset({"is_not", "does_not_contain", "is_unknown"})
 _GROUP_KEYS = ("all_of", "any_of")
 _LEAF_KEYS = ("attribute", "operator", "value")
 _DAY = 86400
+# Groups nest at most this deep: deeper is a generated or broken file, not a rule.
+MAX_DEPTH = 32
 # The workspace's `options` type is text that must be one of a list; `datetime` is
 # stored like `date`. Predicates treat them as their underlying type.
 _WORKSPACE_TYPES = {"options": "string", "datetime": "date"}
@@ -195,6 +198,12 @@ def _parse(node: object, loc: tuple[Any, ...], types: Mapping[str, str]) -> Node
             "{attribute, operator, value}, {all_of: [...]} or {any_of: [...]}",
         )
     groups = [key for key in _GROUP_KEYS if key in node]
+    if groups and len(loc) >= 2 * MAX_DEPTH:
+        raise AudienceError(
+            loc,
+            f"groups nest more than {MAX_DEPTH} deep here; flatten the audience",
+            f"at most {MAX_DEPTH} nested groups",
+        )
     if groups:
         kind = groups[0]
         extra = sorted(str(key) for key in node if key != kind)
@@ -343,6 +352,9 @@ def _check_value(
             raise refuse(f"{attribute!r} holds true or false, not {_kind(value)}")
         return value
     number = _number(value)
+    if number is not None and abs(number) > sys.float_info.max:
+        # beyond every float: no date, count or amount, and no comparison can use it
+        raise refuse(f"{value!r} is too large a number")
     if operator in ("more_than_days_ago", "less_than_days_ago"):
         if number is None or number < 0:
             raise refuse(
@@ -462,7 +474,7 @@ def _value_test(leaf: Leaf) -> Callable[[Any, float], bool]:
         return lambda v, now: _number(v) is not None and v > q
     if op == "less_than":
         return lambda v, now: _number(v) is not None and v < q
-    days = q * _DAY
+    days = float(q) * _DAY  # float: a huge count of days is -inf, not an error
     if op == "more_than_days_ago":
         return lambda v, now: _number(v) is not None and v < now - days
     # "in the last N days": a date in the future is not "N days ago" at all
