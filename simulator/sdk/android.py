@@ -12,28 +12,20 @@ from typing import Any
 
 import httpx
 
-from .base import MessengerSdk
-from .ios import _server_error
+from .base import server_error
+from .mobile import MobileMessenger
 from .network import Pending, SdkResult
 
 __all__ = ["AndroidMessenger"]
 
 
-class AndroidMessenger(MessengerSdk):
+class AndroidMessenger(MobileMessenger):
     platform = "android"
 
     def setUserHash(self, userHash: str) -> SdkResult:  # noqa: N802,N803
         result = self.set_user_hash(userHash)
         self._record("setUserHash", {"user_hash": userHash}, Pending.done("", result))
         return result
-
-    def setUserJwt(self, jwt: str) -> SdkResult:  # noqa: N802
-        result = self.set_user_jwt(jwt)
-        self._record("setUserJwt", {"jwt": jwt}, Pending.done("", result))
-        return result
-
-    def loginUnidentifiedUser(self) -> Pending:  # noqa: N802
-        return self._record("loginUnidentifiedUser", {}, self.login_unidentified())
 
     def loginIdentifiedUser(  # noqa: N802
         self,
@@ -55,29 +47,6 @@ class AndroidMessenger(MessengerSdk):
             self.update(userAttributes),
         )
 
-    def logout(self) -> SdkResult:  # type: ignore[override]
-        result = super().logout()
-        self._record("logout", {}, Pending.done("logout", result))
-        return result
-
-    def isUserLoggedIn(self) -> bool:  # noqa: N802
-        answer = self.is_logged_in()
-        self._record(
-            "isUserLoggedIn",
-            {},
-            Pending.done("isUserLoggedIn", SdkResult.success(answer)),
-        )
-        return answer
-
-    def fetchLoggedInUserAttributes(self) -> dict[str, Any]:  # noqa: N802
-        attributes = self.fetch_attributes()
-        self._record(
-            "fetchLoggedInUserAttributes",
-            {},
-            Pending.done("fetchLoggedInUserAttributes", SdkResult.success(attributes)),
-        )
-        return attributes
-
     def sendTokenToIntercom(self, token: str) -> Pending:  # noqa: N802
         return self._record(
             "sendTokenToIntercom", {"token": token}, self.register_push_token(token)
@@ -94,7 +63,7 @@ class AndroidMessenger(MessengerSdk):
         )
 
     def map_error(self, response: httpx.Response) -> SdkResult:
-        code, message = _server_error(response)
+        code, message = server_error(response)
         if response.status_code == 429:
             return SdkResult.failure("1005", "Rate limit exceeded", code)
         return SdkResult.failure(

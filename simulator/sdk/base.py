@@ -555,3 +555,12 @@ class MessengerSdk:
             )
         elif token:
             self._remove_push_token(token)
+
+
+def server_error(response: httpx.Response) -> tuple[str | None, str]:
+    """The workspace's error code and message from an error answer."""
+    try:
+        error = response.json()["errors"][0]
+        return error.get("code"), error.get("message") or ""
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None, response.text

@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 
-from .base import MessengerSdk
+from .base import server_error
+from .mobile import MobileMessenger
 from .network import Pending, SdkResult
 
 __all__ = ["IOSMessenger"]
 
 
-class IOSMessenger(MessengerSdk):
+class IOSMessenger(MobileMessenger):
     platform = "ios"
 
     # -- the SDK's calls ---------------------------------------------------------
@@ -27,14 +28,6 @@ class IOSMessenger(MessengerSdk):
         result = self.set_user_hash(user_hash)
         self._record("setUserHash", {"user_hash": user_hash}, Pending.done("", result))
         return result
-
-    def setUserJwt(self, jwt: str) -> SdkResult:  # noqa: N802
-        result = self.set_user_jwt(jwt)
-        self._record("setUserJwt", {"jwt": jwt}, Pending.done("", result))
-        return result
-
-    def loginUnidentifiedUser(self) -> Pending:  # noqa: N802
-        return self._record("loginUnidentifiedUser", {}, self.login_unidentified())
 
     def loginUser(  # noqa: N802
         self,
@@ -71,29 +64,6 @@ class IOSMessenger(MessengerSdk):
             "updateUser", {"attributes": attributes}, self.update(attributes)
         )
 
-    def logout(self) -> SdkResult:  # type: ignore[override]
-        result = super().logout()
-        self._record("logout", {}, Pending.done("logout", result))
-        return result
-
-    def isUserLoggedIn(self) -> bool:  # noqa: N802
-        answer = self.is_logged_in()
-        self._record(
-            "isUserLoggedIn",
-            {},
-            Pending.done("isUserLoggedIn", SdkResult.success(answer)),
-        )
-        return answer
-
-    def fetchLoggedInUserAttributes(self) -> dict[str, Any]:  # noqa: N802
-        attributes = self.fetch_attributes()
-        self._record(
-            "fetchLoggedInUserAttributes",
-            {},
-            Pending.done("fetchLoggedInUserAttributes", SdkResult.success(attributes)),
-        )
-        return attributes
-
     def setDeviceToken(self, token: str) -> Pending:  # noqa: N802
         if not token:
             return self._record(
@@ -121,7 +91,7 @@ class IOSMessenger(MessengerSdk):
     # -- errors -------------------------------------------------------------------
 
     def map_error(self, response: httpx.Response) -> SdkResult:
-        code, message = _server_error(response)
+        code, message = server_error(response)
         if "push_tokens" in str(response.request.url) and response.status_code in (
             401,
             403,
@@ -139,11 +109,3 @@ class IOSMessenger(MessengerSdk):
 
     def invalid_attributes_error(self) -> SdkResult:
         return SdkResult.failure("3001", "The user attributes object is not valid")
-
-
-def _server_error(response: httpx.Response) -> tuple[str | None, str]:
-    try:
-        error = response.json()["errors"][0]
-        return error.get("code"), error.get("message") or ""
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None, response.text

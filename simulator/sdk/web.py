@@ -23,8 +23,7 @@ from typing import Any
 
 import httpx
 
-from .base import MessengerSdk
-from .ios import _server_error
+from .base import MessengerSdk, server_error
 from .network import Pending, SdkResult
 from .storage import CookieJar
 
@@ -294,7 +293,7 @@ class WebMessenger(MessengerSdk):
         )
 
     def map_error(self, response: httpx.Response) -> SdkResult:
-        code, message = _server_error(response)
+        code, message = server_error(response)
         if response.status_code == 403:
             self.booted = False
         return SdkResult.failure(str(response.status_code), message, code)
