@@ -1,9 +1,9 @@
 """Simulated Messenger SDKs for iOS, Android and the web, with their quirks.
 
-`base` holds the behaviour they share, `mobile` the calls iOS and Android name alike;
-`ios`, `android` and `web` give it each
-platform's call names and error codes; `profiles` picks the SDK generation; `network`
-delivers their calls in a reproducible order; `storage` is what survives a kill.
+`base` holds the behaviour they share and `mobile` the calls iOS and Android name
+alike; `ios`, `android` and `web` give it each platform's call names and error codes;
+`profiles` picks the SDK generation; `network` delivers their calls in a reproducible
+order; `storage` is what survives a kill.
 """
 
 from .android import AndroidMessenger
