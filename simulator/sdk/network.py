@@ -183,19 +183,23 @@ class Network:
         self._queue = deque(f for f in self._queue if not f.abandoned)
         return lost
 
+    def _lose(self, flight: Flight, at: float, outcome: str) -> None:
+        """The request never got an answer: trace it, and let the SDK see that."""
+        self.trace.add(
+            "http",
+            at,
+            device=flight.device_id,
+            method=flight.method,
+            path=flight.path,
+            status=None,
+            outcome=outcome,
+        )
+        flight.pending.complete(flight.on_answer(None))
+
     def _deliver(self, flight: Flight) -> None:
         at = self.clock.now()
         if not self.up:
-            self.trace.add(
-                "http",
-                at,
-                device=flight.device_id,
-                method=flight.method,
-                path=flight.path,
-                status=None,
-                outcome="lost: the network is down",
-            )
-            flight.pending.complete(flight.on_answer(None))
+            self._lose(flight, at, "lost: the network is down")
             return
         headers = {
             "X-Intercom-App-Id": self.app_id,
@@ -206,16 +210,7 @@ class Network:
                 flight.method, flight.path, json=flight.body, headers=headers
             )
         except httpx.TimeoutException:
-            self.trace.add(
-                "http",
-                at,
-                device=flight.device_id,
-                method=flight.method,
-                path=flight.path,
-                status=None,
-                outcome="timed out",
-            )
-            flight.pending.complete(flight.on_answer(None))
+            self._lose(flight, at, "timed out")
             return
         record: dict[str, Any] = {
             "device": flight.device_id,

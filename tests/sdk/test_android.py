@@ -18,6 +18,8 @@ from simulator.sdk.android import AndroidMessenger
 from simulator.sdk.network import Pending, SdkResult
 from simulator.workspace.state import Contact
 from simulator.world import World
+from tests.sdk.helpers import answer as _settled
+from tests.sdk.helpers import ok as _ok
 
 CURRENT = "android-current"
 LEGACY = "android-legacy"
@@ -35,20 +37,6 @@ def _phone(world: World, profile: str = CURRENT) -> SimulatedApp:
 def _sdk(app: SimulatedApp) -> AndroidMessenger:
     assert isinstance(app.sdk, AndroidMessenger)
     return app.sdk
-
-
-def _settled(world: World, pending: Pending) -> SdkResult:
-    """Deliver everything in flight; the call must have its answer by then."""
-    world.network.settle()
-    assert pending.state == "done", f"{pending.call} is still {pending.state}"
-    assert pending.result is not None
-    return pending.result
-
-
-def _ok(world: World, pending: Pending) -> SdkResult:
-    result = _settled(world, pending)
-    assert result.ok, result
-    return result
 
 
 def _login(

@@ -17,9 +17,11 @@ from simulator.backend import RegisteredUser
 from simulator.config import IdentityVerificationConfig, load_workspace_config
 from simulator.integrations import load_integration
 from simulator.sdk.ios import IOSMessenger
-from simulator.sdk.network import Pending, SdkResult
+from simulator.sdk.network import Pending
 from simulator.workspace.state import Contact
 from simulator.world import World
+from tests.sdk.helpers import answer as _answer
+from tests.sdk.helpers import ok as _ok
 
 STATUS = {"custom_attributes": {"login_status_text": "written by the test"}}
 
@@ -29,20 +31,6 @@ STATUS = {"custom_attributes": {"login_status_text": "written by the test"}}
 def _sdk(app: SimulatedApp) -> IOSMessenger:
     assert isinstance(app.sdk, IOSMessenger)
     return app.sdk
-
-
-def _answer(world: World, pending: Pending) -> SdkResult:
-    """Deliver everything in flight; the call must have answered by then."""
-    world.network.settle()
-    assert pending.state == "done", f"{pending.call} is still {pending.state}"
-    assert pending.result is not None
-    return pending.result
-
-
-def _ok(world: World, pending: Pending) -> SdkResult:
-    result = _answer(world, pending)
-    assert result.ok, result
-    return result
 
 
 def _sign_and_login(world: World, app: SimulatedApp, user: RegisteredUser) -> Pending:

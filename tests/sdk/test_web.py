@@ -13,10 +13,11 @@ import pytest
 
 from simulator.app import SimulatedApp
 from simulator.backend import RegisteredUser
-from simulator.sdk.network import Pending, SdkResult
 from simulator.sdk.web import WebMessenger
 from simulator.workspace.state import Contact
 from simulator.world import World
+from tests.sdk.helpers import answer as _answer
+from tests.sdk.helpers import ok as _ok
 
 DAY = 86_400.0
 APP_ID = "hx7demo1"  # the default workspace's app_id, which names the cookies
@@ -30,20 +31,6 @@ DEVICE = f"intercom-device-id-{APP_ID}"
 def _sdk(app: SimulatedApp) -> WebMessenger:
     assert isinstance(app.sdk, WebMessenger)
     return app.sdk
-
-
-def _answer(world: World, pending: Pending) -> SdkResult:
-    """Deliver everything in flight; the call must have answered by then."""
-    world.network.settle()
-    assert pending.state == "done", f"{pending.call} is still {pending.state}"
-    assert pending.result is not None
-    return pending.result
-
-
-def _ok(world: World, pending: Pending) -> SdkResult:
-    result = _answer(world, pending)
-    assert result.ok, result
-    return result
 
 
 def _signed(world: World, user: RegisteredUser) -> dict[str, Any]:
