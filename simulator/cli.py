@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    steps = commands.add_parser(
+        "steps",
+        help="list every step of the Gherkin step library, with its parameters",
+    )
+    steps.add_argument(
+        "--format", choices=["text", "markdown"], default="text", help="output format"
+    )
     return parser
 
 
@@ -71,7 +78,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "steps":
+        return _steps(args.format)
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands
+
+
+def _steps(style: str) -> int:
+    from .steps.library import CATALOGUE
+
+    for doc in CATALOGUE:
+        params = ", ".join(doc.parameters) or "none"
+        if style == "markdown":
+            lines = " / ".join(f"`{line}`" for line in doc.lines())
+            print(f"- {lines}: {doc.description} (parameters: {params})")
+        else:
+            print(" | ".join(doc.lines()))
+            print(f"    {doc.description} Parameters: {params}.")
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -43,11 +43,13 @@ from .world import World
 
 __all__ = [
     "KINDS",
+    "Assessment",
     "JudgeError",
     "SEVERITIES",
     "EventRef",
     "Finding",
     "Oracle",
+    "assess",
     "judge",
     "last_conversation_id",
 ]
@@ -372,6 +374,16 @@ def last_conversation_id(world: World, app: SimulatedApp) -> str | None:
     return max(mine, key=lambda c: c.seq).id if mine else None
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What an agent's procedure run on a device's last conversation came to."""
+
+    conversation_id: str
+    procedure: str
+    outcome: GuardOutcome
+    findings: list[Finding]
+
+
 def judge(
     world: World,
     app: SimulatedApp,
@@ -383,6 +395,18 @@ def judge(
 
     Starts nothing: a scenario that never started a conversation is an error.
     """
+    return assess(world, app, procedure=procedure, guard=guard).findings
+
+
+def assess(
+    world: World,
+    app: SimulatedApp,
+    *,
+    procedure: str | Procedure = "order_history",
+    guard: str | Guard | None = None,
+) -> Assessment:
+    """Run `procedure` behind its guard (or `guard`) on the device's last
+    conversation, and judge the outcome against the truth."""
     conversation_id = last_conversation_id(world, app)
     if conversation_id is None:
         raise JudgeError(f"{app.device_id} has started no conversation to judge")
@@ -408,4 +432,7 @@ def judge(
             now=world.clock.now(),
             connector=connector,
         )
-    return Oracle(world, app, conversation_id, outcome, procedure=procedure).findings()
+    findings = Oracle(
+        world, app, conversation_id, outcome, procedure=procedure
+    ).findings()
+    return Assessment(conversation_id, procedure.name, outcome, findings)

@@ -1,0 +1,1 @@
+"""The step library: Gherkin phrasings for identity lifecycles, as a pytest plugin."""

@@ -1,0 +1,347 @@
+"""The pytest plugin: collects `.feature` files and runs them with the harness's steps.
+
+Installed with the project (the `pytest11` entry point `identity_harness`), so any
+repository that installs it can keep its own feature files and run them with
+`pytest path/to/features`. It adds:
+
+- collection of every `*.feature` file pytest meets (turn it off with the ini
+  option `harness_collect_features = false` where a project binds its scenarios
+  itself with pytest-bdd's `scenarios()`);
+- the run's settings: `--harness-workspace`, `--harness-workflow`,
+  `--harness-guard`, `--harness-integration`, `--harness-platforms`,
+  `--harness-target` and `--harness-seed`;
+- the markers of the catalogue's tags (platform, severity, family), and a platform
+  marker on each Examples row from its `platform` column, so that
+  `-m "android and critical"` selects what it says;
+- the `harness` fixture every step works on, one per scenario;
+- an undefined step's failure, naming the file, the line and the closest steps;
+- on a failure, a report section with the seed and the scenario's timeline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_bdd.exceptions import StepDefinitionNotFoundError
+from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+from simulator.errors import HarnessError
+
+from .context import PLATFORMS, RunSettings, ScenarioContext, StepUsageError
+
+# the step definitions' fixtures live in the library module: register it too
+pytest_plugins = ["simulator.steps.library"]
+
+SETTINGS = pytest.StashKey[RunSettings]()
+CONTEXT = pytest.StashKey[ScenarioContext]()
+
+MARKERS = {
+    "ios": "the scenario runs the iOS app",
+    "android": "the scenario runs the Android app",
+    "web": "the scenario runs the Web app",
+    "critical": "guards against one person's data reaching another",
+    "high": "guards against a misroute or a lingering identity",
+    "medium": "guards against stale data an agent could act on",
+    "low": "guards against a poorer experience for a genuine user",
+    "spec": "pins the behaviour of named configurations, whatever the run's config",
+    "readiness": "judged by the oracle against the run's workspace and integration",
+}
+SEVERITIES = ("critical", "high", "medium", "low")
+FAMILIES = ("spec", "readiness")
+_RUNS_ON = re.compile(r'the app runs on "(\w+)"')
+
+
+class UndefinedStepError(StepDefinitionNotFoundError):
+    """A step in a feature file that no step definition matches."""
+
+
+# -- options -------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("identity-harness", "identity harness scenarios")
+    group.addoption(
+        "--harness-workspace",
+        metavar="FILE",
+        help="workspace config the readiness scenarios run against (default: the "
+        "bundled default workspace)",
+    )
+    group.addoption(
+        "--harness-workflow",
+        metavar="NAME",
+        help="workflow that overrides the workspace's (a bundled name or a file)",
+    )
+    group.addoption(
+        "--harness-guard",
+        metavar="NAME",
+        help="guard every procedure runs behind, instead of its own",
+    )
+    group.addoption(
+        "--harness-integration",
+        metavar="NAME",
+        default="recommended",
+        help="integration the apps use unless a scenario names one (default: "
+        "recommended)",
+    )
+    group.addoption(
+        "--harness-platforms",
+        metavar="LIST",
+        default=",".join(PLATFORMS),
+        help="comma-separated platforms to run (default: ios,android,web)",
+    )
+    group.addoption(
+        "--harness-target",
+        metavar="TARGET",
+        default="inprocess",
+        help="where the mock workspace runs: inprocess (default) or loopback",
+    )
+    group.addoption(
+        "--harness-seed",
+        metavar="N",
+        type=int,
+        help="one seed for every scenario (default: a seed fixed by each "
+        "scenario's id)",
+    )
+    parser.addini(
+        "harness_collect_features",
+        "collect *.feature files and run them with the harness's steps",
+        type="bool",
+        default=True,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+    config.stash[SETTINGS] = _settings(config)
+
+
+def _settings(config: pytest.Config) -> RunSettings:
+    platforms = tuple(
+        p.strip() for p in config.getoption("harness_platforms").split(",") if p.strip()
+    )
+    try:
+        settings = RunSettings(
+            workspace=config.getoption("harness_workspace"),
+            workflow=config.getoption("harness_workflow"),
+            guard=config.getoption("harness_guard"),
+            integration=config.getoption("harness_integration"),
+            platforms=platforms,
+            target=config.getoption("harness_target"),
+            seed=config.getoption("harness_seed"),
+        )
+        if not platforms:
+            raise StepUsageError("--harness-platforms names no platform")
+        settings.workspace_config()  # a broken file fails here, before any test
+    except HarnessError as error:
+        raise pytest.UsageError(f"identity harness: {error}") from None
+    return settings
+
+
+# -- collecting feature files ---------------------------------------------------------
+
+
+class FeatureFile(pytest.Module):
+    """A `.feature` file, collected as a module holding one test per scenario."""
+
+    def _getobj(self) -> types.ModuleType:
+        module = types.ModuleType(f"feature:{self.path.name}")
+        module.__file__ = str(self.path)
+        module.__dict__["_feature_path"] = str(self.path)
+        # pytest-bdd binds scenarios into its caller's module; compiling the call
+        # under the feature's own path makes the feature's folder the base folder
+        code = compile(
+            "from pytest_bdd import scenarios as _bind\n_bind(_feature_path)\n",
+            str(self.path),
+            "exec",
+        )
+        exec(code, module.__dict__)
+        return module
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
+    if file_path.suffix == ".feature" and parent.config.getini(
+        "harness_collect_features"
+    ):
+        return FeatureFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _example(item: pytest.Item) -> dict[str, str]:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return {}
+    example = callspec.params.get("_pytest_bdd_example")
+    return example if isinstance(example, dict) else {}
+
+
+def item_platform(item: pytest.Item) -> str | None:
+    """The platform a scenario runs on: from its Examples row, its Given or its tag."""
+    platform = _example(item).get("platform")
+    if platform:
+        return platform
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    if template is not None:
+        for step in template.steps:
+            found = _RUNS_ON.search(step.name)
+            if found:
+                return found.group(1)
+    tagged = [p for p in PLATFORMS if item.get_closest_marker(p) is not None]
+    return tagged[0] if len(tagged) == 1 else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Mark each scenario with its platform, and keep only the run's platforms
+    (before `-m` selects, so that platform markers take part)."""
+    settings = config.stash[SETTINGS]
+    kept, dropped = [], []
+    for item in items:
+        platform = item_platform(item)
+        if platform in PLATFORMS and item.get_closest_marker(platform) is None:
+            item.add_marker(platform)
+        if platform is not None and platform not in settings.platforms:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+# -- the scenario's context ----------------------------------------------------------
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Iterator[ScenarioContext]:
+    """The scenario's world, built on first use from its Givens and the run's
+    settings; `@spec` scenarios start from the bundled defaults instead."""
+    settings = request.config.stash[SETTINGS]
+    if request.node.get_closest_marker("spec") is not None:
+        settings = settings.bundled
+    example: dict[str, str] = request.getfixturevalue("_pytest_bdd_example")
+    context = ScenarioContext(
+        settings, request.node.nodeid, platform=example.get("platform")
+    )
+    if context.platform is not None and context.platform not in PLATFORMS:
+        raise StepUsageError(
+            f"the Examples row names platform {context.platform!r}; choose from: "
+            + ", ".join(PLATFORMS)
+        )
+    request.node.stash[CONTEXT] = context
+    yield context
+    context.close()
+
+
+def scenario_context(item: pytest.Item) -> ScenarioContext | None:
+    """The context a scenario ran with, for reports (None for other tests)."""
+    return item.stash.get(CONTEXT, None)
+
+
+# -- undefined steps ------------------------------------------------------------------
+
+
+def _shape(text: str) -> str:
+    """A step's text with its values blanked, for comparing with the catalogue."""
+    text = re.sub(r'"[^"]*"', '"…"', text)
+    text = re.sub(r"\b\d+\b", "<n>", text)
+    return text.casefold()
+
+
+def closest_steps(keyword: str, text: str, limit: int = 3) -> list[str]:
+    """The catalogue's lines nearest to a step's keyword and text."""
+    from .library import CATALOGUE  # imported by pytest, as a plugin, first
+
+    wanted = _shape(f"{keyword} {text}")
+    candidates = {}
+    for doc in CATALOGUE:
+        # one line per step: under the keyword asked for when the step has it
+        own = keyword.lower() if keyword.lower() in doc.keywords else doc.keywords[0]
+        line = f"{own.capitalize()} {doc.text}"
+        shape = re.sub(r'"<\w+>"', '"…"', line)
+        shape = re.sub(r"<\w+>", "<n>", shape).casefold()
+        candidates[line] = difflib.SequenceMatcher(None, wanted, shape).ratio()
+    ranked = sorted(candidates, key=lambda line: -candidates[line])
+    return ranked[:limit]
+
+
+def pytest_bdd_step_func_lookup_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    exception: Exception,
+) -> None:
+    path = Path(feature.filename)
+    try:
+        shown = path.relative_to(request.config.rootpath)
+    except ValueError:
+        shown = path
+    keyword = step.type.capitalize()
+    hints = "\n".join(f"    {line}" for line in closest_steps(keyword, step.name))
+    raise UndefinedStepError(
+        f"Undefined step at {shown}:{step.line_number} in scenario "
+        f'"{scenario.name}":\n    {step.keyword} {step.name}\n'
+        f"The closest known steps are:\n{hints}\n"
+        "(`identity-harness steps` lists them all.)"
+    )
+
+
+# -- failure reports ------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(UndefinedStepError):
+        # the message says all there is: no traceback through pytest-bdd
+        report.longrepr = str(call.excinfo.value)
+    context = item.stash.get(CONTEXT, None)
+    if context is None or report.passed or call.when != "call":
+        return
+    lines = [
+        f"seed {context.seed} (replay with --harness-seed {context.seed}), "
+        f"platform {context.platform or 'unset'}",
+        f"run settings: {context.settings.describe()}",
+    ]
+    if context.started:
+        lines.append("timeline:")
+        lines += [f"  {line}" for line in timeline(context)]
+    report.sections.append(("identity harness", "\n".join(lines)))
+
+
+def timeline(context: ScenarioContext) -> list[str]:
+    """The scenario's app events, SDK results, notes and workspace views, in order."""
+    lines = []
+    for record in context.world.trace.records:
+        data = record.data
+        if record.kind == "app_event":
+            who = f" {data['alias']}" if data.get("alias") else ""
+            lines.append(f"#{record.seq} t={record.at:g} app: {data.get('event')}{who}")
+        elif record.kind == "sdk_result" and not data.get("ok", True):
+            lines.append(
+                f"#{record.seq} t={record.at:g} sdk: {data.get('call')} failed "
+                f"with {data.get('code')}"
+            )
+        elif record.kind == "note":
+            lines.append(f"#{record.seq} t={record.at:g} note: {data.get('text')}")
+        elif record.kind == "snapshot":
+            truth, view = data.get("truth") or {}, data.get("workspace") or {}
+            attrs = view.get("custom_attributes") or {}
+            lines.append(
+                f"#{record.seq} t={record.at:g} truth: "
+                f"{'logged in as ' + str(truth.get('alias')) if truth.get('logged_in') else 'nobody logged in'}"  # noqa: E501
+                f"; workspace: {view.get('role', 'no contact')} "
+                f"{view.get('external_id') or ''} login_status="
+                f"{attrs.get('login_status') or 'unset'}"
+            )
+    return lines
