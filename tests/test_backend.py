@@ -7,6 +7,7 @@ from dataclasses import astuple
 import httpx
 import jwt
 import pytest
+from faker import Faker
 
 from simulator.backend import BACKEND_URL, Backend
 from simulator.backend.service import UnknownUser
@@ -15,6 +16,7 @@ from simulator.config import PLATFORMS, load_workspace_config
 from simulator.errors import HarnessError
 from simulator.workspace import user_hash
 from simulator.world import World
+from tests.conftest import TLS
 
 # at least 32 bytes: PyJWT warns (and the suite makes warnings errors) below that
 SECRETS = {p: f"{p}-secret-of-the-harness-tests-0123456789" for p in PLATFORMS}
@@ -56,6 +58,31 @@ def test_different_seeds_register_different_people() -> None:
         assert one[1] != other[1]
         assert one[2] != other[2]
         assert one[3] != other[3]
+
+
+def test_backends_drawn_in_turn_register_whom_each_would_alone() -> None:
+    # the backends share one Faker; each draws from its own seeded Random
+    alone = {seed: people(seed) for seed in (42, 43)}
+    first, second = backend(42), backend(43)
+    mixed: dict[int, list[tuple]] = {42: [], 43: []}
+    for alias in ALIASES:
+        mixed[42].append(astuple(first.register(alias)))
+        mixed[43].append(astuple(second.register(alias)))
+    assert mixed == alone
+
+
+def test_people_are_what_a_faker_seeded_alike_draws() -> None:
+    fake = Faker()
+    fake.seed_instance(42)
+    expected = []
+    for number, alias in enumerate(ALIASES, start=1):
+        user_id = f"usr_{fake.hexify('^^^^^^^^^^')}"
+        member_id = f"M{fake.numerify('#######')}"
+        email = f"{alias}.{number}@{fake.domain_name()}"
+        name = fake.name()
+        tier = fake.random_element(("basic", "silver", "gold"))
+        expected.append((alias, user_id, member_id, email, name, tier))
+    assert people(42) == expected
 
 
 def test_people_are_distinct_within_a_world() -> None:
@@ -209,7 +236,7 @@ def test_the_data_connector_says_a_session_is_live(world: World) -> None:
 def test_the_data_connector_answers_any_client_inside_the_world(world: World) -> None:
     ann = world.backend.register("ann")
     session = world.backend.start_session(ann, "web", "web-1")
-    with httpx.Client() as client:
+    with httpx.Client(verify=TLS) as client:
         response = ask(client, session_id=session.id, user_id=ann.user_id)
     assert response.json()["live"] is True
 

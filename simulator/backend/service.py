@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import random
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -30,6 +33,29 @@ BACKEND_URL = "https://backend.harness.example"
 TIERS = ("basic", "silver", "gold")
 # the data connector's person-level question: any live session for this user id?
 USER_SESSION_PATH = "/data-connector/user-session"
+
+
+# Building a Faker binds every provider's methods (about 7 ms, more than the rest of a
+# world), so one is built per process and shared. Each backend lends it its own seeded
+# `random.Random` for the length of a draw, which is what `seed_instance` would have
+# given a Faker of its own: its people depend on its seed alone.
+_faker: Faker | None = None
+_faker_lock = threading.Lock()
+
+
+@contextmanager
+def _faker_drawing_from(source: random.Random) -> Iterator[Faker]:
+    global _faker
+    with _faker_lock:
+        if _faker is None:
+            _faker = Faker()
+        shared = _faker
+        previous = shared.random
+        shared.random = source
+        try:
+            yield shared
+        finally:
+            shared.random = previous
 
 
 class UnknownUser(HarnessError):
@@ -78,8 +104,8 @@ class Backend:
         self._secrets = dict(identity_secrets)
         # told every signature handed out, so that the trace can keep it out
         self._on_sign = on_sign
-        self._faker = Faker()
-        self._faker.seed_instance(seed)
+        # what Faker().seed_instance(seed) seeds: random.Random(), then .seed(seed)
+        self._random = random.Random(seed)
         self.users: dict[str, RegisteredUser] = {}
         self.sessions: dict[str, AppSession] = {}
         self._session_counter = 0
@@ -90,17 +116,17 @@ class Backend:
         """Register a person under a scenario alias; one alias is one person."""
         if alias in self.users:
             return self.users[alias]
-        fake = self._faker
         number = len(self.users) + 1
-        user = RegisteredUser(
-            alias=alias,
-            user_id=f"usr_{fake.hexify('^^^^^^^^^^')}",
-            member_id=f"M{fake.numerify('#######')}",
-            # the alias keeps addresses unique even if faker repeats a name
-            email=f"{alias.lower()}.{number}@{fake.domain_name()}",
-            name=fake.name(),
-            tier=tier or fake.random_element(TIERS),
-        )
+        with _faker_drawing_from(self._random) as fake:
+            user = RegisteredUser(
+                alias=alias,
+                user_id=f"usr_{fake.hexify('^^^^^^^^^^')}",
+                member_id=f"M{fake.numerify('#######')}",
+                # the alias keeps addresses unique even if faker repeats a name
+                email=f"{alias.lower()}.{number}@{fake.domain_name()}",
+                name=fake.name(),
+                tier=tier or fake.random_element(TIERS),
+            )
         self.users[alias] = user
         return user
 
