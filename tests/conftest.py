@@ -10,21 +10,32 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from simulator.clock import SimulatedClock
 from simulator.config import load_workspace_config
-from simulator.workspace import LoopbackServer, Workspace, mount, user_hash
+from simulator.workspace import (
+    ApiRequest,
+    ApiResponse,
+    LoopbackServer,
+    Workspace,
+    mount,
+    user_hash,
+)
 from simulator.world import World
 
-pytest_plugins = ["tests.conformance_plugin"]
+pytest_plugins = ["tests.conformance_plugin", "pytester"]
 
 TOKEN = "test-token"
 SECRETS = {"ios": "ios-secret", "android": "android-secret", "web": "web-secret"}
 US = "https://api.intercom.io"
+# An httpx client loads the CA bundle into a new TLS context when it is built (about
+# 30 ms); the tests' clients speak to respx routes or plain-HTTP loopback, never TLS, so
+# they all share one context.
+TLS = httpx.create_ssl_context()
 
 
 @pytest.fixture
@@ -43,7 +54,7 @@ def workspace(clock: SimulatedClock) -> Workspace:
 def api(workspace: Workspace) -> Iterator[httpx.Client]:
     with mount(workspace):
         with httpx.Client(
-            base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+            verify=TLS, base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as client:
             yield client
 
@@ -90,10 +101,42 @@ def messenger(workspace: Workspace, api: httpx.Client):
     return make
 
 
+class _CurrentWorkspace:
+    """What the shared loopback server serves: the running test's workspace.
+
+    The ASGI app calls only `handle`, so this stands in for a workspace and passes each
+    request on to whichever one a test has put here.
+    """
+
+    def __init__(self) -> None:
+        self.current: Workspace | None = None
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        if self.current is None:
+            raise RuntimeError("a loopback request arrived between tests")
+        return self.current.handle(request)
+
+
+@pytest.fixture(scope="session")
+def _loopback_server() -> Iterator[tuple[LoopbackServer, _CurrentWorkspace]]:
+    # uvicorn takes about 0.15 s to stop, so one server per worker serves every test;
+    # each test still gets its own fresh workspace behind it (see `loopback`)
+    current = _CurrentWorkspace()
+    with LoopbackServer(cast(Workspace, current), drop_hold=0.5) as server:
+        yield server, current
+
+
 @pytest.fixture
-def loopback(workspace: Workspace) -> Iterator[LoopbackServer]:
-    with LoopbackServer(workspace, drop_hold=0.5) as server:
+def loopback(
+    workspace: Workspace, _loopback_server: tuple[LoopbackServer, _CurrentWorkspace]
+) -> Iterator[LoopbackServer]:
+    """The loopback server, serving this test's `workspace`."""
+    server, current = _loopback_server
+    current.current = workspace
+    try:
         yield server
+    finally:
+        current.current = None
 
 
 @pytest.hookimpl(hookwrapper=True)

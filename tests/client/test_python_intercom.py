@@ -44,7 +44,7 @@ from intercom.core.api_error import ApiError as IntercomApiError
 from intercom.types import ContactList, Error
 
 from simulator.workspace import LoopbackServer, Workspace
-from tests.conftest import TOKEN
+from tests.conftest import TLS, TOKEN
 
 pytestmark = pytest.mark.loopback
 
@@ -66,7 +66,7 @@ CUSTOM_ATTRIBUTES = {
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
     """The client's transport, owned here so that it is closed after each test."""
-    with httpx.Client(timeout=10.0) as client:
+    with httpx.Client(verify=TLS, timeout=10.0) as client:
         yield client
 
 

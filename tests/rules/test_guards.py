@@ -23,6 +23,7 @@ from simulator.rules.guards import (
 )
 from simulator.workspace.state import Contact, Conversation
 from simulator.world import World
+from tests.conftest import TLS
 
 NOW = 1_767_603_600
 HOUR = 3600
@@ -434,7 +435,7 @@ USER_SESSION = f"{BACKEND_URL}{USER_SESSION_PATH}"
 def test_the_user_level_connector_answers_by_user_and_platform(world: World) -> None:
     ann = world.backend.register("ann")
     world.backend.start_session(ann, "ios", "ios-1")
-    with httpx.Client() as client:
+    with httpx.Client(verify=TLS) as client:
 
         def live(**params: str) -> bool:
             response = client.get(USER_SESSION, params=params)
@@ -458,7 +459,7 @@ def test_the_user_level_connector_answers_by_user_and_platform(world: World) -> 
     "params", [{}, {"user_id": " "}, {"user_id": "usr_1", "platform": "desktop"}]
 )
 def test_the_user_level_connector_refuses_a_bad_question(world: World, params) -> None:
-    with httpx.Client() as client:
+    with httpx.Client(verify=TLS) as client:
         response = client.get(USER_SESSION, params=params)
     assert response.status_code == 400
     assert response.json()["error"]
@@ -477,7 +478,7 @@ def test_an_unusable_connector_answer_fails_closed(world: World, answer) -> None
     ann = world.backend.register("ann")
     world.backend.start_session(ann, "ios", "ios-1")
     person = contact(external_id=ann.user_id, user_id=ann.user_id)
-    with httpx.Client() as client:
+    with httpx.Client(verify=TLS) as client:
 
         def ask() -> list[str]:
             return run_procedure(
@@ -512,7 +513,7 @@ def started(world: World, integration: str, *, logout: bool = False):
 
 
 def judge(world: World, guard_name: str, person: Contact, talk: Conversation):
-    with httpx.Client() as client:
+    with httpx.Client(verify=TLS) as client:
         return run_procedure(
             load_procedure("order_history"),
             guard_name,

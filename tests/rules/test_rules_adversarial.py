@@ -16,6 +16,7 @@ from simulator.rules.lint import lint_workflow
 from simulator.rules.predicates import MAX_DEPTH, AudienceError, compile_audience
 from simulator.rules.workflows import load_workflow
 from simulator.world import World
+from tests.conftest import TLS
 
 NOW = 1_767_603_600
 HUGE = 10**400  # an int no float can hold
@@ -109,7 +110,7 @@ def _times_out(user: str, platform: str | None) -> bool:
 
 
 def _closed_client() -> httpx.Client:
-    client = httpx.Client()
+    client = httpx.Client(verify=TLS)
     client.close()
     return client
 

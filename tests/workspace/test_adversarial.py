@@ -29,7 +29,7 @@ from simulator.config import IdentityVerificationConfig, load_workspace_config
 from simulator.workspace import LoopbackServer, Workspace, mount
 from simulator.workspace.faults import FaultPlan
 from simulator.workspace.service import MAX_BODY_DEPTH
-from tests.conftest import TOKEN, US
+from tests.conftest import TLS, TOKEN, US
 
 INT64_MAX = 2**63 - 1
 JWT_SECRETS = {p: f"{p}-jwt-secret-".ljust(40, p[0]) for p in ("ios", "android", "web")}
@@ -75,6 +75,7 @@ def cursor(payload: str) -> str:
 @pytest.fixture
 def remote(loopback: LoopbackServer) -> Iterator[httpx.Client]:
     with httpx.Client(
+        verify=TLS,
         base_url=loopback.url,
         headers={"Authorization": f"Bearer {TOKEN}"},
         timeout=10,
@@ -354,7 +355,9 @@ def jwt_workspace() -> Iterator[tuple[Workspace, httpx.Client]]:
     )
     with (
         mount(workspace),
-        httpx.Client(base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}) as api,
+        httpx.Client(
+            verify=TLS, base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as api,
     ):
         yield workspace, api
 
@@ -543,6 +546,7 @@ def test_twenty_clients_creating_one_external_id_leave_one_contact(
 
     def create_one(n: int) -> int:
         with httpx.Client(
+            verify=TLS,
             base_url=loopback.url,
             headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=10,
@@ -564,6 +568,7 @@ def test_searches_during_conflicting_writes_all_answer(loopback, workspace) -> N
 
     def client() -> httpx.Client:
         return httpx.Client(
+            verify=TLS,
             base_url=loopback.url,
             headers={"Authorization": f"Bearer {TOKEN}"},
             timeout=10,

@@ -12,6 +12,7 @@ import pytest
 from simulator.clock import SimulatedClock
 from simulator.config import load_workspace_config
 from simulator.workspace import Workspace, mount
+from tests.conftest import TLS
 
 TOKEN = "test-token"
 US = "https://api.intercom.io"
@@ -626,7 +627,7 @@ def test_search_index_delay_hides_a_new_contact_until_the_clock_moves() -> None:
     with (
         mount(workspace),
         httpx.Client(
-            base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+            verify=TLS, base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as client,
     ):
         contact = create(client, external_id="u-1")

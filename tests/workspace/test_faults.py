@@ -9,7 +9,7 @@ import pytest
 
 from simulator.workspace import ApiRequest, Workspace
 from simulator.workspace.faults import Fault, FaultPlan
-from tests.conftest import TOKEN, MessengerClient
+from tests.conftest import TLS, TOKEN, MessengerClient
 
 
 def _create(api: httpx.Client, email: str = "ann@example.com") -> httpx.Response:
@@ -300,6 +300,7 @@ def test_take_picks_the_first_matching_fault_and_counts_it():
 def test_a_dropped_request_times_out_over_loopback(workspace, loopback):
     workspace.faults.add("contacts.create", drop=True, times=1)
     with httpx.Client(
+        verify=TLS,
         base_url=loopback.url,
         timeout=0.2,
         headers={"Authorization": f"Bearer {TOKEN}"},
@@ -316,7 +317,7 @@ def test_a_dropped_request_times_out_over_loopback(workspace, loopback):
 @pytest.mark.loopback
 def test_a_5xx_fault_is_answered_over_loopback(workspace, loopback):
     workspace.faults.add("messenger.register_unidentified", status=503)
-    with httpx.Client(base_url=loopback.url, timeout=5.0) as client:
+    with httpx.Client(verify=TLS, base_url=loopback.url, timeout=5.0) as client:
         device = MessengerClient(client, workspace.config.app_id, "android", "d-1")
         answer = device.post("users/unidentified", anonymous_id="anon-1")
     assert answer.status_code == 503
@@ -328,6 +329,7 @@ def test_a_5xx_fault_is_answered_over_loopback(workspace, loopback):
 def test_latency_over_loopback_is_real_time(workspace, loopback):
     workspace.faults.add("me", latency=0.5, times=1)
     with httpx.Client(
+        verify=TLS,
         base_url=loopback.url,
         timeout=0.2,
         headers={"Authorization": f"Bearer {TOKEN}"},

@@ -16,7 +16,7 @@ from simulator.clock import SimulatedClock
 from simulator.config import IdentityVerificationConfig, WorkspaceConfig
 from simulator.workspace import Workspace, mount, user_hash
 from simulator.workspace.messenger import PLACEHOLDER_IDS
-from tests.conftest import SECRETS, TOKEN, US, MessengerClient
+from tests.conftest import SECRETS, TLS, TOKEN, US, MessengerClient
 
 MOBILE = ["ios", "android"]
 PLATFORMS = ["ios", "android", "web"]
@@ -39,7 +39,9 @@ class Harness:
 
 
 def _client() -> httpx.Client:
-    return httpx.Client(base_url=US, headers={"Authorization": f"Bearer {TOKEN}"})
+    return httpx.Client(
+        verify=TLS, base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
 
 
 @contextlib.contextmanager

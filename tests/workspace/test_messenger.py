@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from simulator.workspace import Workspace
+from tests.conftest import TLS
 
 MOBILE = ["ios", "android"]
 PLACEHOLDERS = ["", "null", "undefined", "0", "anonymous", " NULL "]
@@ -716,7 +717,7 @@ def test_without_verification_the_anonymous_id_still_reaches_its_user():
     )
     open_workspace = Workspace(config, tokens=["t"])
     with mount(open_workspace):
-        with httpx.Client(base_url="https://api.intercom.io") as client:
+        with httpx.Client(verify=TLS, base_url="https://api.intercom.io") as client:
             headers = {"X-Intercom-App-Id": config.app_id, "X-Intercom-Platform": "ios"}
             body = {"device_id": "d", "anonymous_id": "anon-1"}
             client.post("/messenger/v1/users/unidentified", json=body, headers=headers)

@@ -20,7 +20,7 @@ from simulator.errors import ConfigError
 from simulator.rules.workflows import known_workflows, load_workflow
 from simulator.workspace import Workspace, mount
 from simulator.world import World
-from tests.conftest import SECRETS, TOKEN, US
+from tests.conftest import SECRETS, TLS, TOKEN, US
 
 _external_ids = itertools.count(1)
 
@@ -40,7 +40,7 @@ def routed(workflow: str | None, clock: SimulatedClock | None = None) -> Workspa
 def client(workspace: Workspace) -> Iterator[httpx.Client]:
     with mount(workspace):
         with httpx.Client(
-            base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
+            verify=TLS, base_url=US, headers={"Authorization": f"Bearer {TOKEN}"}
         ) as api:
             yield api
 

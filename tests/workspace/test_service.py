@@ -17,6 +17,7 @@ from simulator.clock import SimulatedClock
 from simulator.config import WorkspaceConfig, load_workspace_config
 from simulator.workspace import BASE_URLS, Workspace, mount
 from tests.conformance_plugin import expect_nonconforming
+from tests.conftest import TLS
 
 TOKEN = "test-token"
 US = "https://api.intercom.io"
@@ -52,7 +53,7 @@ def client_for(
     with (
         mount(workspace),
         httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}
+            verify=TLS, base_url=base_url, headers={"Authorization": f"Bearer {token}"}
         ) as client,
     ):
         yield client
@@ -85,7 +86,10 @@ def test_without_a_valid_bearer_token_is_401_access_token_invalid(
     workspace, authorization
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    with mount(workspace), httpx.Client(base_url=US, headers=headers) as client:
+    with (
+        mount(workspace),
+        httpx.Client(verify=TLS, base_url=US, headers=headers) as client,
+    ):
         response = client.get("/me")
     error = envelope_of(response, 401, "unauthorized")
     assert error["message"] == "Access Token Invalid"
@@ -95,7 +99,7 @@ def test_the_bearer_scheme_is_case_insensitive(workspace) -> None:
     with (
         mount(workspace),
         httpx.Client(
-            base_url=US, headers={"Authorization": f"bearer {TOKEN}"}
+            verify=TLS, base_url=US, headers={"Authorization": f"bearer {TOKEN}"}
         ) as client,
     ):
         assert client.get("/me").status_code == 200
@@ -389,7 +393,9 @@ def test_an_unknown_path_on_the_mocked_host_fails_loudly(api, path) -> None:
 def test_any_other_host_fails_loudly(workspace, url) -> None:
     with (
         mount(workspace),
-        httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+        httpx.Client(
+            verify=TLS, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as client,
     ):
         with pytest.raises(respx.models.AllMockedAssertionError):
             client.get(url)
