@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="list every step of the Gherkin step library, with its parameters",
     )
     steps.add_argument(
-        "--format", choices=["text", "markdown"], default="text", help="output format"
+        "--format", choices=["text", "markdown", "json"], default="text", help="output format"
     )
     return parser
 
@@ -86,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _steps(style: str) -> int:
     from .steps.library import CATALOGUE
 
+    if style == "json":
+        listing = [
+            {
+                "keywords": list(doc.keywords),
+                "text": doc.text,
+                "parameters": doc.parameters,
+                "description": doc.description,
+            }
+            for doc in CATALOGUE
+        ]
+        print(json.dumps(listing, indent=2))
+        return EXIT_OK
     for doc in CATALOGUE:
         params = ", ".join(doc.parameters) or "none"
         if style == "markdown":
