@@ -504,6 +504,16 @@ def sidebar_shows(harness: ScenarioContext, field: str, value: str) -> None:
     )
 
 
+@phrase('the Inbox sidebar shows no "{field}"', "then")
+def sidebar_shows_nothing(harness: ScenarioContext, field: str) -> None:
+    """That Inbox sidebar field of the last conversation's contact is empty."""
+    choose("Inbox sidebar field", field, harness.world.config.inbox_sidebar)
+    record = harness.world.workspace.state.conversations[harness.conversation_id()]
+    contact = harness.world.contact(record.contact_id) or {}
+    actual = _shown(_field(contact, field))
+    assert actual is None, f"the Inbox sidebar shows {field} as {actual!r}"
+
+
 # -- Then: the Messenger and the SDK ---------------------------------------------------
 
 
@@ -568,6 +578,15 @@ def sdk_calls_succeed(harness: ScenarioContext) -> None:
         raise StepUsageError("no app event has run yet")
     failures = [f.error.code for f in outcome.failures() if f.error is not None]
     assert not failures, f"{outcome.event} saw SDK errors: {', '.join(failures)}"
+
+
+@phrase("the app is left waiting for an SDK callback", "then")
+def sdk_call_stalls(harness: ScenarioContext) -> None:
+    """The last app event waited on an SDK callback that never fired."""
+    outcome = harness.outcome
+    if outcome is None:
+        raise StepUsageError("no app event has run yet")
+    assert outcome.stalled, f"{outcome.event} got every callback it waited for"
 
 
 @phrase("the SDK holds no identity", "then")
