@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
         help="list every step of the Gherkin step library, with its parameters",
     )
     steps.add_argument(
-        "--format", choices=["text", "markdown", "json"], default="text", help="output format"
+        "--format",
+        choices=["text", "markdown", "json"],
+        default="text",
+        help="output format",
     )
     return parser
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from .app import SimulatedApp
 from .errors import HarnessError
 from .rules.guards import (
@@ -270,6 +268,17 @@ class Oracle:
                     "session",
                 )
             )
+        elif self.path == AUTHENTICATED and self.contact_user is None:
+            # the session is live, but the conversation sits on a contact that is
+            # no registered user (a failed login left the person anonymous, and the
+            # app wrote the status onto that contact anyway)
+            found.append(
+                self._finding(
+                    "misroute_authenticated",
+                    "The conversation went down the authenticated path on a contact "
+                    "that is not the logged-in user's",
+                )
+            )
         residual = self._residual()
         if residual:
             found.append(
@@ -423,7 +432,7 @@ def assess(
         procedure = load_procedure(procedure)
     contact = state.contacts.get(conversation.contact_id)
     # the world's router answers the backend's host, so this client stays in-process
-    with httpx.Client() as connector:
+    with world.connector() as connector:
         outcome = run_procedure(
             procedure,
             guard if guard is not None else procedure.guard,

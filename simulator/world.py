@@ -188,6 +188,12 @@ class World:
         self.network.up = True
         self.trace.add("note", self.clock.now(), text="the network is restored")
 
+    def connector(self) -> httpx.Client:
+        """A client for the backend's data connector (answered by the world's
+        router), sharing the world's TLS context: loading a fresh one per client
+        costs tens of milliseconds."""
+        return httpx.Client(verify=_ssl_context())
+
     # -- reading it back ---------------------------------------------------------------
 
     def truth(self, app: SimulatedApp) -> dict[str, Any]:

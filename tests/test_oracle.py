@@ -17,6 +17,7 @@ from simulator.config import (
     WorkspaceConfig,
     load_workspace_config,
 )
+from simulator.integrations import load_integration
 from simulator.oracle import KINDS, EventRef, Finding, Oracle, judge
 from simulator.rules.guards import GuardOutcome, load_procedure
 from simulator.world import World
@@ -235,6 +236,26 @@ def test_anonymous_contact_is_not_unverified() -> None:
         world.act(app, app.open)
         talk(world, app)
         assert "unverified_identity" not in kinds(judge(world, app))
+
+
+def test_a_refused_login_whose_status_was_written_anyway_is_a_misroute() -> None:
+    # the app signs nothing under enforced verification: the login fails, the app
+    # writes "logged_in" and the user id onto the anonymous contact regardless
+    with World(seed=5) as world:
+        ann = world.backend.register("ann")
+        unsigned = load_integration("recommended").model_copy(
+            update={"verification": "none"}
+        )
+        app = world.device("ios", integration=unsigned)
+        world.act(app, app.open)
+        assert world.act(app, app.login, ann).failures()
+        talk(world, app)
+        findings = judge(world, app)
+    misroutes = [f for f in findings if f.kind == "misroute_authenticated"]
+    assert len(misroutes) == 1
+    assert "not the logged-in user's" in misroutes[0].message
+    assert misroutes[0].evidence["external_id"] is None
+    assert "data_leak" not in kinds(findings)
 
 
 # -- over_block and misroute_anonymous ------------------------------------------------

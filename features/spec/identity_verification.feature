@@ -49,6 +49,8 @@ Feature: Identity verification
     Then the contact has no "external_id"
     And the "order_history" procedure is blocked because "identity_not_verified"
     And the harness reports no "data_leak" finding
+    # the app wrote its logged-in status onto the anonymous contact anyway
+    And the harness reports a "misroute_authenticated" finding
 
     Examples:
       | platform | method |
