@@ -117,6 +117,9 @@ class ScenarioContext:
     _world: World | None = field(default=None, repr=False)
     _app: SimulatedApp | None = field(default=None, repr=False)
 
+    def __repr__(self) -> str:
+        return f"ScenarioContext({self.scenario_id!r}, platform={self.platform!r})"
+
     # -- the seed ----------------------------------------------------------------
 
     @property

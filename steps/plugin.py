@@ -40,6 +40,7 @@ pytest_plugins = ["simulator.steps.library"]
 
 SETTINGS = pytest.StashKey[RunSettings]()
 CONTEXT = pytest.StashKey[ScenarioContext]()
+FAILED_STEP = pytest.StashKey[str]()
 
 MARKERS = {
     "ios": "the scenario runs the iOS app",
@@ -107,6 +108,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="one seed for every scenario (default: a seed fixed by each "
         "scenario's id)",
+    )
+    group.addoption(
+        "--harness-tracebacks",
+        action="store_true",
+        help="show the Python traceback of a failed step, not only its message",
     )
     parser.addini(
         "harness_collect_features",
@@ -298,13 +304,43 @@ def pytest_bdd_step_func_lookup_error(
 # -- failure reports ------------------------------------------------------------------
 
 
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: Exception,
+) -> None:
+    path = Path(feature.filename)
+    try:
+        shown = path.relative_to(request.config.rootpath)
+    except ValueError:
+        shown = path
+    request.node.stash[FAILED_STEP] = (
+        f"{shown}:{step.line_number}: {step.keyword} {step.name}"
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
     report = outcome.get_result()
-    if call.excinfo is not None and call.excinfo.errisinstance(UndefinedStepError):
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(UndefinedStepError):
         # the message says all there is: no traceback through pytest-bdd
-        report.longrepr = str(call.excinfo.value)
+        report.longrepr = str(excinfo.value)
+    elif excinfo is not None and excinfo.errisinstance(AssertionError):
+        failed = item.stash.get(FAILED_STEP, None)
+        if failed is not None and not item.config.getoption("harness_tracebacks"):
+            # a step's check failed: the step and what it found, not the
+            # traceback through pytest-bdd and pytest
+            message = str(excinfo.value)
+            explained = message.find("\nassert ")  # pytest's rewritten comparison
+            report.longrepr = (
+                f"{failed}\n{message[:explained] if explained >= 0 else message}"
+            )
     context = item.stash.get(CONTEXT, None)
     if context is None or report.passed or call.when != "call":
         return
@@ -322,26 +358,47 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def timeline(context: ScenarioContext) -> list[str]:
     """The scenario's app events, SDK results, notes and workspace views, in order."""
     lines = []
-    for record in context.world.trace.records:
+    records = context.world.trace.records
+    start = records[0].at if records else 0.0
+    for record in records:
         data = record.data
+        at = _elapsed(record.at - start)
         if record.kind == "app_event":
             who = f" {data['alias']}" if data.get("alias") else ""
-            lines.append(f"#{record.seq} t={record.at:g} app: {data.get('event')}{who}")
+            lines.append(f"#{record.seq} {at} app: {data.get('event')}{who}")
         elif record.kind == "sdk_result" and not data.get("ok", True):
             lines.append(
-                f"#{record.seq} t={record.at:g} sdk: {data.get('call')} failed "
+                f"#{record.seq} {at} sdk: {data.get('call')} failed "
                 f"with {data.get('code')}"
             )
         elif record.kind == "note":
-            lines.append(f"#{record.seq} t={record.at:g} note: {data.get('text')}")
+            lines.append(f"#{record.seq} {at} note: {data.get('text')}")
         elif record.kind == "snapshot":
-            truth, view = data.get("truth") or {}, data.get("workspace") or {}
-            attrs = view.get("custom_attributes") or {}
-            lines.append(
-                f"#{record.seq} t={record.at:g} truth: "
-                f"{'logged in as ' + str(truth.get('alias')) if truth.get('logged_in') else 'nobody logged in'}"  # noqa: E501
-                f"; workspace: {view.get('role', 'no contact')} "
-                f"{view.get('external_id') or ''} login_status="
-                f"{attrs.get('login_status') or 'unset'}"
-            )
+            lines.append(f"#{record.seq} {at} {_snapshot_line(data)}")
     return lines
+
+
+def _elapsed(seconds: float) -> str:
+    """Simulated time since the scenario began: +0s, +2h, +7d 1h."""
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours)
+    parts += [f"{minutes}m"] * bool(minutes) + [f"{secs}s"] * bool(secs)
+    return "+" + (" ".join(parts) or "0s")
+
+
+def _snapshot_line(data: dict[str, Any]) -> str:
+    truth, view = data.get("truth") or {}, data.get("workspace")
+    who = (
+        f"logged in as {truth.get('alias')}"
+        if truth.get("logged_in")
+        else "nobody logged in"
+    )
+    if not view:
+        return f"truth: {who}; workspace: no contact"
+    attrs = view.get("custom_attributes") or {}
+    contact = f"{view.get('role')} {view.get('external_id') or '(no external_id)'}"
+    status = attrs.get("login_status") or "unset"
+    return f"truth: {who}; workspace: {contact}, login_status {status}"
