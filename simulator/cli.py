@@ -88,28 +88,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _steps(style: str) -> int:
-    from .steps.library import CATALOGUE
+    from .steps.library import CATALOGUE, CHOICES, reference_markdown
 
     if style == "json":
         listing = [
             {
                 "keywords": list(doc.keywords),
                 "text": doc.text,
-                "parameters": doc.parameters,
+                "parameters": {
+                    name: CHOICES[name]() if name in CHOICES else None
+                    for name in doc.parameters
+                },
                 "description": doc.description,
             }
             for doc in CATALOGUE
         ]
         print(json.dumps(listing, indent=2))
         return EXIT_OK
+    if style == "markdown":
+        print(reference_markdown(), end="")
+        return EXIT_OK
     for doc in CATALOGUE:
-        params = ", ".join(doc.parameters) or "none"
-        if style == "markdown":
-            lines = " / ".join(f"`{line}`" for line in doc.lines())
-            print(f"- {lines}: {doc.description} (parameters: {params})")
-        else:
-            print(" | ".join(doc.lines()))
-            print(f"    {doc.description} Parameters: {params}.")
+        print(" | ".join(doc.lines()))
+        print(f"    {doc.description}")
+        for name in doc.parameters:
+            if name in CHOICES:
+                print(f"    <{name}>: {', '.join(CHOICES[name]())}")
     return EXIT_OK
 
 

@@ -655,5 +655,49 @@ def _token_owner(harness: ScenarioContext) -> str:
     return harness.alias_of(contact.external_id) or f"user {contact.external_id}"
 
 
-def procedures() -> list[str]:
-    return known_procedures()
+# what a parameter may be, for the listing and the reference; the steps check these
+CHOICES: dict[str, Callable[[], list[str]]] = {
+    "workflow": known_workflows,
+    "guard": known_guards,
+    "integration": known_integrations,
+    "profile": known_profiles,
+    "procedure": known_procedures,
+    "platform": lambda: list(PLATFORMS),
+    "method": lambda: list(VERIFICATION_METHODS),
+    "tier": lambda: list(TIERS),
+    "kind": lambda: list(KINDS),
+    "reason": lambda: list(CHECKS.values()),
+    "role": lambda: ["user", "lead"],
+}
+
+
+def reference_markdown() -> str:
+    """The step reference, in Markdown, grouped by the keyword each step reads best
+    under; `docs/writing-features.md` holds a copy that a test keeps in step."""
+    groups = {
+        "Given: the setup": [d for d in CATALOGUE if d.keywords == ("given",)],
+        "When: what the person and the world do (also usable as Given)": [
+            d for d in CATALOGUE if "when" in d.keywords
+        ],
+        "Then: what must hold": [d for d in CATALOGUE if d.keywords == ("then",)],
+    }
+    lines: list[str] = []
+    for title, docs in groups.items():
+        lines += [f"#### {title}", ""]
+        for doc in docs:
+            keyword = "When" if "when" in doc.keywords else doc.keywords[0].title()
+            lines.append(f"- `{keyword} {doc.text}`: {doc.description}")
+        lines.append("")
+    lines += ["#### Parameter values", ""]
+    used = {p for doc in CATALOGUE for p in doc.parameters}
+    for name, values in CHOICES.items():
+        if name in used:
+            lines.append(f"- `<{name}>`: {', '.join(values())}")
+    lines += [
+        "- `<alias>`: any name given to `a registered user`",
+        "- `<n>`: a whole number",
+        "- `<value>`: text; `{alias.user_id}`, `{alias.member_id}`, "
+        "`{alias.email}`, `{alias.name}` and `{alias.tier}` are replaced by that "
+        "user's data",
+    ]
+    return "\n".join(lines) + "\n"

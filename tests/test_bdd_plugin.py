@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from simulator.steps.library import CATALOGUE
+from simulator.steps.library import CATALOGUE, reference_markdown
 from simulator.steps.plugin import closest_steps
 
 from simulator.cli import main
@@ -250,3 +250,13 @@ def test_every_step_has_a_description_and_the_listing_shows_it(
 )
 def test_the_closest_step_comes_first(keyword: str, text: str, expected: str) -> None:
     assert expected in closest_steps(keyword, text)[0]
+
+
+def test_the_guide_lists_the_steps_as_the_library_has_them() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "writing-features.md").read_text()
+    block = guide.split("<!-- steps:begin -->")[1].split("<!-- steps:end -->")[0]
+    generated = block.split("-->", 1)[1].strip()
+    assert generated == reference_markdown().strip(), (
+        "docs/writing-features.md is out of date: paste the output of "
+        "`identity-harness steps --format markdown` between its steps markers"
+    )
