@@ -18,9 +18,13 @@ problems of the exchanges inside it instead of failing the test.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
+import pickle
 import re
+import stat
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -157,9 +161,52 @@ def missing_reason(version: str = DEFAULT_VERSION) -> str | None:
 
 @functools.cache
 def load_description(version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    """The parsed description, read once per process. Callers must not mutate it."""
-    with description_path(version).open("rb") as handle:
-        return yaml.load(handle, Loader=yaml.CSafeLoader)
+    """The parsed description, read once per process. Callers must not mutate it.
+
+    Parsing the YAML takes about 0.6 s, and every process of a run (each xdist worker)
+    needs it, so the parsed form is kept in a cache named by the file's content.
+    """
+    raw = description_path(version).read_bytes()
+    cached = _cache_path(version, raw)
+    if cached is not None:
+        try:
+            return pickle.loads(cached.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            pass
+    data = yaml.load(raw, Loader=yaml.CSafeLoader)
+    if cached is not None:
+        _write_atomically(cached, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    return data
+
+
+def _cache_path(version: str, raw: bytes) -> Path | None:
+    """Where the parsed description is kept: a folder only this user can write to.
+
+    None (no cache) when that folder cannot be made or is not safely this user's.
+    """
+    folder = Path(tempfile.gettempdir()) / f"harness-openapi-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        owned = folder.lstat()
+    except OSError:
+        return None
+    if (
+        not stat.S_ISDIR(owned.st_mode)
+        or owned.st_uid != os.getuid()
+        or owned.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        return None
+    key = hashlib.sha256(raw + yaml.__version__.encode()).hexdigest()[:32]
+    return folder / f"api.intercom.io.{version}.{key}.pickle"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
 
 
 def description_version(
@@ -539,6 +586,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if missing_reason() is not None:
+        return
+    if session.config.pluginmanager.hasplugin("dsession"):
+        # the xdist controller: its workers run the tests and validate the answers
         return
     # Built here so that the first response does not pay for reading the description.
     description_for(DEFAULT_VERSION)
