@@ -8,12 +8,14 @@ the strict respx router; `messenger` is a helper to call the Messenger endpoints
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Iterator
 from typing import Any, cast
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from simulator.clock import SimulatedClock
 from simulator.config import load_workspace_config
@@ -28,6 +30,24 @@ from simulator.workspace import (
 from simulator.world import World
 
 pytest_plugins = ["tests.conformance_plugin", "pytester"]
+
+# -- hypothesis profiles --------------------------------------------------------------
+# HYPOTHESIS_PROFILE picks one (or pytest's --hypothesis-profile):
+#   ci        the default: every property runs the example count its test names, which
+#             keeps the whole suite to seconds;
+#   thorough  ten times as many examples everywhere, for a deliberate hunt:
+#             HYPOTHESIS_PROFILE=thorough python -m pytest tests
+# Both leave out the deadline: a loaded machine (or xdist) would make timings flaky.
+# A test names its count as `examples(n)`, so that the profile scales it.
+settings.register_profile("ci", max_examples=100, deadline=None)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(count: int) -> int:
+    """`count` examples under the ci profile, scaled by the profile in force."""
+    return max(1, count * settings.default.max_examples // 100)
+
 
 TOKEN = "test-token"
 SECRETS = {"ios": "ios-secret", "android": "android-secret", "web": "web-secret"}

@@ -25,13 +25,14 @@ from simulator.backend import RegisteredUser
 from simulator.integrations import load_integration
 from simulator.trace import REDACTED
 from simulator.world import World
+from tests.conftest import examples
 
 PLATFORMS = ["ios", "android", "web"]
 ALIASES = ("ann", "bob", "cat")
 LOGINS = {"ios": "loginUser", "android": "loginIdentifiedUser"}
 
 PROPERTY_SETTINGS = settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
@@ -265,7 +266,7 @@ EVERY_EVENT: list[Event] = [
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(seed=seeds, sequence=sequences)
 def test_the_same_seed_and_events_give_the_same_trace(
     platform: str, seed: int, sequence: list[Event]

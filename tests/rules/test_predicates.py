@@ -19,6 +19,7 @@ from simulator.rules.predicates import (
 )
 from simulator.workspace.search import FieldSpec, compile_query
 from simulator.workspace.state import Contact
+from tests.conftest import examples
 
 NOW = 1_767_603_600
 DAY = 86400
@@ -396,7 +397,7 @@ def to_view(values: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(audience=audiences, people=st.lists(contacts, min_size=1, max_size=5))
 def test_audiences_agree_with_the_search_language(audience, people):
     compiled = compile_audience(audience, TYPES)

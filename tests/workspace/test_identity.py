@@ -16,7 +16,7 @@ from simulator.clock import SimulatedClock
 from simulator.config import IdentityVerificationConfig, WorkspaceConfig
 from simulator.workspace import Workspace, mount, user_hash
 from simulator.workspace.messenger import PLACEHOLDER_IDS
-from tests.conftest import SECRETS, TLS, TOKEN, US, MessengerClient
+from tests.conftest import SECRETS, TLS, TOKEN, US, MessengerClient, examples
 
 MOBILE = ["ios", "android"]
 PLATFORMS = ["ios", "android", "web"]
@@ -434,7 +434,7 @@ def _one_char_changed(draw, value: str) -> str:
     return value[:index] + replacement + value[index + 1 :]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(identity=_identities(), platform=st.sampled_from(PLATFORMS), data=st.data())
 def test_only_the_exact_hash_of_the_platforms_secret_is_accepted(
     client, identity, platform, data

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from simulator.workspace.errors import ApiError
 from simulator.workspace.search import FieldSpec, compile_query
+from tests.conftest import examples
 
 DAY = 86400
 # 2011-05-22 08:22:34 UTC, the timestamp used in the official docs' example.
@@ -716,7 +717,7 @@ def reference(node: Mapping[str, object], doc: Mapping[str, object]) -> bool:
     return not any(hits) if op in ("!=", "NIN", "!~") else any(hits)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(query=queries, docs=st.lists(documents, min_size=1, max_size=5))
 def test_compiled_predicate_agrees_with_reference_interpreter(
     query: dict[str, object], docs: list[dict[str, object]]
@@ -726,7 +727,7 @@ def test_compiled_predicate_agrees_with_reference_interpreter(
         assert predicate(doc) is reference(query, doc), doc
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(node=filters(), doc=documents)
 def test_negative_operators_are_exact_complements(
     node: dict[str, object], doc: dict[str, object]
