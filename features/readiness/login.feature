@@ -19,7 +19,7 @@ Feature: Logging in
       | android  |
       | web      |
 
-  @high
+  @low
   Scenario Outline: A person asks a question first, then logs in and asks about an order
     Given a registered user "ann"
     When the person opens the app without logging in
