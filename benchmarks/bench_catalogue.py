@@ -45,6 +45,14 @@ def _nothing() -> None:
 """
 
 
+# the floor loads the plugins the repository's configuration loads, but the harness's
+FLOOR_PLUGINS = [
+    "--disable-plugin-autoload",
+    *("-p", "xdist.plugin", "-p", "_hypothesis_pytestplugin"),
+    *("-p", "schemathesis.pytest.plugin", "-p", "pytest_bdd.plugin"),
+]
+
+
 def catalogue_shape() -> list[int]:
     """The number of steps of every scenario instance the catalogue runs."""
     shape = []
@@ -110,8 +118,8 @@ def main() -> None:
         junit = Path(tmp) / "junit.xml"
         catalogue, floor, parallel = [], [], []
         for _ in range(options.repeats):
-            catalogue.append(run(["features"], ROOT, junit))
-            floor.append(run(["-p", "no:identity_harness"], floor_dir, junit))
+            catalogue.append(run(["features", "-n", "0"], ROOT, junit))
+            floor.append(run(FLOOR_PLUGINS, floor_dir, junit))
             if options.workers:
                 parallel.append(
                     run(["features", "-n", str(options.workers)], ROOT, junit)
