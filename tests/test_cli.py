@@ -1,13 +1,21 @@
-"""The `identity-harness serve` command, run as a real process.
+"""The `identity-harness serve` command.
 
-Each test starts the command in a subprocess, reads the address it announces on
-stdout, talks to it over HTTP and stops it with a signal. Every wait has a timeout, and
-a process that is still running when a test ends is killed, so a hang fails one test
+Where the process itself is the point (the console script runs, a signal stops it, the
+address it announces accepts a connection at once, port 0 announces the real port) a
+test starts the command in a subprocess, reads the address it announces on stdout,
+talks to it over HTTP and stops it with a signal. Every wait has a timeout, and a
+process that is still running when a test ends is killed, so a hang fails one test
 instead of stalling the suite.
+
+The rest (which token and workspace it serves, the ways it refuses to start) call
+`simulator.cli.main` in-process: a Python process costs about a second of CPU to start.
+`main` returns the exit code, or argparse raises SystemExit with it.
 """
 
 from __future__ import annotations
 
+import _thread
+import io
 import os
 import queue
 import re
@@ -16,7 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from simulator.cli import main
 from simulator.config import load_workspace_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,20 +144,105 @@ def _drain(sink: queue.Queue[str | None]) -> list[str]:
         lines.append(line)
 
 
-def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the command to completion (for the ways it refuses to start)."""
-    return subprocess.run(
-        [*MODULE, *args],
-        cwd=ROOT,
-        env=env if env is not None else _env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-    )
+class _Lines(io.TextIOBase):
+    """A stand-in for sys.stdout that hands each complete line to a queue."""
+
+    def __init__(self, sink: queue.Queue[str | None]) -> None:
+        super().__init__()
+        self.sink = sink
+        self.partial = ""
+
+    def write(self, text: str) -> int:
+        self.partial += text
+        *lines, self.partial = self.partial.split("\n")
+        for line in lines:
+            self.sink.put(line)
+        return len(text)
 
 
-# -- serving -------------------------------------------------------------------------
+@dataclass
+class InProcess:
+    """What `main` announced when run in-process, and how to reach it."""
+
+    banner: list[str]
+    url: str
+
+    def get(self, path: str, token: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return httpx.get(self.url + path, headers=headers, timeout=HTTP_TIMEOUT)
+
+
+def serve_in_process(
+    monkeypatch: pytest.MonkeyPatch, *args: str, check: Callable[[InProcess], None]
+) -> None:
+    """Run `main(["serve", "--port", "0", *ARGS])` in this thread until it has
+    announced itself, call `check` from another thread, then stop it with SIGTERM.
+
+    `main` installs its SIGTERM handler only in the main thread (as xdist runs tests);
+    the signal is sent to that thread only while the handler is Python's, so the test
+    process itself is never terminated.
+    """
+    assert threading.current_thread() is threading.main_thread()
+    out: queue.Queue[str | None] = queue.Queue()
+    monkeypatch.setattr(sys, "stdout", _Lines(out))
+    failures: list[BaseException] = []
+
+    def drive() -> None:
+        banner: list[str] = []
+        try:
+            while not banner or READY not in banner[-1]:
+                line = out.get(timeout=START_TIMEOUT)
+                if line is None:  # main returned before it was ready
+                    failures.append(AssertionError(f"serve ended early: {banner}"))
+                    return
+                banner.append(line)
+            found = URL.search(banner[0])
+            assert found, f"no http://127.0.0.1:PORT address in {banner[0]!r}"
+            check(InProcess(banner, found.group(0)))
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+        finally:
+            # main's own SIGTERM handler is in place from before the banner until
+            # the serving loop ends, which only a signal makes it do
+            if banner and READY in banner[-1]:
+                handler = signal.getsignal(signal.SIGTERM)
+                if callable(handler):
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+                else:
+                    failures.append(AssertionError(f"no SIGTERM handler: {handler}"))
+                    _thread.interrupt_main(signal.SIGINT)
+
+    driver = threading.Thread(target=drive, daemon=True)
+    driver.start()
+    try:
+        code = main(["serve", "--port", "0", *args])
+    finally:
+        out.put(None)
+        driver.join(timeout=START_TIMEOUT)
+    if failures:
+        raise failures[0]
+    assert code == 0
+
+
+def run_in_process(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int | str | None, str, str]:
+    """Run the command to completion in-process (for the ways it refuses to start):
+    the exit code, stdout and stderr."""
+    try:
+        code: int | str | None = main(list(args))
+    except SystemExit as exit:  # argparse's refusals
+        code = exit.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(autouse=True)
+def _no_token_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTERCOM_ACCESS_TOKEN", raising=False)
+
+
+# -- serving, as a real process -------------------------------------------------------
 
 
 @pytest.mark.loopback
@@ -174,12 +268,21 @@ def test_port_zero_announces_the_real_port_and_serves_with_the_token():
 
 
 @pytest.mark.loopback
-def test_the_announced_address_accepts_a_connection_at_once():
-    # no retry: the address is printed only once the server is listening
+def test_the_announced_address_accepts_a_connection_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # no retry: the address is printed only once the server is listening. The other
+    # real-process tests connect at once too; here the command also starts and stops
+    # three times over in-process, where a start costs no interpreter
+    with serving("--token", "T") as served:
+        assert served.get("/me", "T").status_code == 200
+        assert served.stop() == 0
+
+    def at_once(served: InProcess) -> None:
+        assert served.get("/me", "T").status_code == 200
+
     for _ in range(3):
-        with serving("--token", "T") as served:
-            assert served.get("/me", "T").status_code == 200
-            assert served.stop() == 0
+        serve_in_process(monkeypatch, "--token", "T", check=at_once)
 
 
 @pytest.mark.loopback
@@ -190,57 +293,6 @@ def test_sigterm_stops_it_cleanly():
 
 
 @pytest.mark.loopback
-def test_token_from_the_environment():
-    with serving(env=_env(INTERCOM_ACCESS_TOKEN="env-token")) as served:
-        assert served.banner[1] == "Access token: as given"
-        assert served.get("/me", "env-token").status_code == 200
-        assert served.get("/me", "other").status_code == 401
-        assert served.stop() == 0
-
-
-@pytest.mark.loopback
-def test_the_token_option_wins_over_the_environment():
-    with serving("--token", "flag", env=_env(INTERCOM_ACCESS_TOKEN="env")) as served:
-        assert served.get("/me", "flag").status_code == 200
-        assert served.get("/me", "env").status_code == 401
-        assert served.stop() == 0
-
-
-@pytest.mark.loopback
-def test_without_a_token_one_is_generated_printed_and_works():
-    with serving() as served:
-        found = GENERATED.search(served.banner[1])
-        assert found, served.banner
-        token = found.group(1)
-        assert len(token) >= 24
-        assert served.get("/me", token).status_code == 200
-        assert served.get("/me", token + "x").status_code == 401
-        assert served.stop() == 0
-
-
-@pytest.mark.loopback
-def test_a_workspace_file_is_served(tmp_path: Path):
-    config = tmp_path / "small.yaml"
-    config.write_text(
-        "name: Small shop\napp_id: small01\nidentity_verification:\n  mode: 'off'\n"
-        "custom_attributes:\n  - name: plan\n    data_type: string\n",
-        encoding="utf-8",
-    )
-    with serving("--token", "T", "--workspace", str(config)) as served:
-        assert "'Small shop'" in served.banner[0]
-        assert served.banner[2].startswith("Identity verification: off")
-        me = served.get("/me", "T")
-        assert me.json()["app"]["id_code"] == "small01"
-        attributes = httpx.get(
-            served.url + "/data_attributes",
-            headers={"Authorization": "Bearer T"},
-            timeout=HTTP_TIMEOUT,
-        ).json()["data"]
-        assert [a["name"] for a in attributes if a["custom"]] == ["plan"]
-        assert served.stop() == 0
-
-
-@pytest.mark.loopback
 @pytest.mark.skipif(not SCRIPT.exists(), reason="the console script is not installed")
 def test_the_console_script():
     with serving("--token", "T", command=[str(SCRIPT)]) as served:
@@ -248,85 +300,161 @@ def test_the_console_script():
         assert served.stop() == 0
 
 
+# -- serving, in-process --------------------------------------------------------------
+
+
+@pytest.mark.loopback
+def test_token_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", "env-token")
+
+    def check(served: InProcess) -> None:
+        assert served.banner[1] == "Access token: as given"
+        assert served.get("/me", "env-token").status_code == 200
+        assert served.get("/me", "other").status_code == 401
+
+    serve_in_process(monkeypatch, check=check)
+
+
+@pytest.mark.loopback
+def test_the_token_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", "env")
+
+    def check(served: InProcess) -> None:
+        assert served.get("/me", "flag").status_code == 200
+        assert served.get("/me", "env").status_code == 401
+
+    serve_in_process(monkeypatch, "--token", "flag", check=check)
+
+
+@pytest.mark.loopback
+def test_without_a_token_one_is_generated_printed_and_works(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    def check(served: InProcess) -> None:
+        found = GENERATED.search(served.banner[1])
+        assert found, served.banner
+        token = found.group(1)
+        assert len(token) >= 24
+        assert served.get("/me", token).status_code == 200
+        assert served.get("/me", token + "x").status_code == 401
+
+    serve_in_process(monkeypatch, check=check)
+
+
+@pytest.mark.loopback
+def test_a_workspace_file_is_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    config = tmp_path / "small.yaml"
+    config.write_text(
+        "name: Small shop\napp_id: small01\nidentity_verification:\n  mode: 'off'\n"
+        "custom_attributes:\n  - name: plan\n    data_type: string\n",
+        encoding="utf-8",
+    )
+
+    def check(served: InProcess) -> None:
+        assert "'Small shop'" in served.banner[0]
+        assert served.banner[2].startswith("Identity verification: off")
+        me = served.get("/me", "T")
+        assert me.json()["app"]["id_code"] == "small01"
+        attributes = served.get("/data_attributes", "T").json()["data"]
+        assert [a["name"] for a in attributes if a["custom"]] == ["plan"]
+
+    serve_in_process(
+        monkeypatch, "--token", "T", "--workspace", str(config), check=check
+    )
+
+
 # -- refusing to start ---------------------------------------------------------------
 
 
-def test_a_broken_workspace_file_is_exit_2_naming_file_and_key(tmp_path: Path):
+def test_a_broken_workspace_file_is_exit_2_naming_file_and_key(tmp_path: Path, capsys):
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         "name: Broken\nidentity_verification:\n  mode: strict\n", encoding="utf-8"
     )
 
-    result = _run("serve", "--port", "0", "--token", "T", "--workspace", str(broken))
+    code, out, err = run_in_process(
+        capsys, "serve", "--port", "0", "--token", "T", "--workspace", str(broken)
+    )
 
-    assert result.returncode == 2
-    assert str(broken) in result.stderr
-    assert "identity_verification.mode" in result.stderr
-    assert "'strict' is not allowed" in result.stderr
-    assert f"{broken}:3:" in result.stderr  # the line of the offending key
-    assert result.stdout == ""
+    assert code == 2
+    assert str(broken) in err
+    assert "identity_verification.mode" in err
+    assert "'strict' is not allowed" in err
+    assert f"{broken}:3:" in err  # the line of the offending key
+    assert out == ""
 
 
-def test_an_unknown_key_in_the_workspace_file_is_exit_2(tmp_path: Path):
+def test_an_unknown_key_in_the_workspace_file_is_exit_2(tmp_path: Path, capsys):
     broken = tmp_path / "typo.yaml"
     broken.write_text("name: Typo\nrate_limits:\n  app_per_minute: 5\n", "utf-8")
 
-    result = _run("serve", "--port", "0", "--workspace", str(broken))
+    code, _, err = run_in_process(
+        capsys, "serve", "--port", "0", "--workspace", str(broken)
+    )
 
-    assert result.returncode == 2
-    assert str(broken) in result.stderr
-    assert "rate_limits" in result.stderr
-    assert "rate_limit" in result.stderr.split("allowed:", 1)[1]
+    assert code == 2
+    assert str(broken) in err
+    assert "rate_limits" in err
+    assert "rate_limit" in err.split("allowed:", 1)[1]
 
 
-def test_a_missing_workspace_file_is_exit_2(tmp_path: Path):
+def test_a_missing_workspace_file_is_exit_2(tmp_path: Path, capsys):
     missing = tmp_path / "nowhere.yaml"
 
-    result = _run("serve", "--port", "0", "--workspace", str(missing))
+    code, _, err = run_in_process(
+        capsys, "serve", "--port", "0", "--workspace", str(missing)
+    )
 
-    assert result.returncode == 2
-    assert str(missing) in result.stderr
-    assert "cannot read" in result.stderr
+    assert code == 2
+    assert str(missing) in err
+    assert "cannot read" in err
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])
-def test_a_non_loopback_host_is_exit_2(host: str):
-    result = _run("serve", "--port", "0", "--token", "T", "--host", host)
+def test_a_non_loopback_host_is_exit_2(host: str, capsys):
+    code, out, err = run_in_process(
+        capsys, "serve", "--port", "0", "--token", "T", "--host", host
+    )
 
-    assert result.returncode == 2
-    assert repr(host) in result.stderr
-    assert "loopback only" in result.stderr
-    assert result.stdout == ""
+    assert code == 2
+    assert repr(host) in err
+    assert "loopback only" in err
+    assert out == ""
 
 
-def test_the_ipv6_loopback_is_refused_with_a_reason():
-    # the loopback server listens on an IPv4 socket only
-    result = _run("serve", "--port", "0", "--token", "T", "--host", "::1")
+def test_the_ipv6_loopback_is_refused_with_a_reason(capsys):
+    # the loopback server listens on an IPv4 socket only; in-process, an exception
+    # instead of the refusal would fail the test with its traceback
+    code, _, err = run_in_process(
+        capsys, "serve", "--port", "0", "--token", "T", "--host", "::1"
+    )
 
-    assert result.returncode == 2
-    assert "'::1'" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert code == 2
+    assert "'::1'" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("port", ["70000", "-1", "eighty"])
-def test_a_bad_port_is_exit_2(port: str):
-    result = _run("serve", "--port", port, "--token", "T")
+def test_a_bad_port_is_exit_2(port: str, capsys):
+    code, _, err = run_in_process(capsys, "serve", "--port", port, "--token", "T")
 
-    assert result.returncode == 2
-    assert "--port" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert code == 2
+    assert "--port" in err
+    assert "Traceback" not in err
 
 
-def test_a_port_in_use_is_exit_2():
+def test_a_port_in_use_is_exit_2(capsys):
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
 
-        result = _run("serve", "--port", str(port), "--token", "T")
+        code, _, err = run_in_process(
+            capsys, "serve", "--port", str(port), "--token", "T"
+        )
 
-    assert result.returncode == 2
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err
 
 
 def test_an_unquoted_off_identity_verification_mode_is_accepted(tmp_path: Path):

@@ -1,15 +1,14 @@
 """The readiness family's verdicts: it passes the recommended configs and fails careless
 ones, naming the findings, on every platform.
 
-Each test runs `pytest features/readiness` in a subprocess with the run options a
-reviewer would pass, and reads the failure report it prints.
+Each test runs `pytest features/readiness` with the run options a reviewer would pass,
+in-process through pytester (a new interpreter would cost seconds of CPU), and reads
+the failure report it prints.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,22 +19,17 @@ PLATFORMS = ("ios", "android", "web")
 LOGOUT_SCENARIO = "test_a_customer_logs_out_and_then_asks_for_help"
 
 
-def run_readiness(*options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features/readiness",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            *options,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
+def run_readiness(pytester: pytest.Pytester, *options: str) -> pytest.RunResult:
+    # the repository's configuration still applies (the readiness folder is found
+    # under ROOT); `-n 0`: one run in this process, whatever the addopts ask for
+    return pytester.runpytest_inprocess(
+        str(ROOT / "features" / "readiness"),
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        "-q",
+        *options,
     )
 
 
@@ -48,10 +42,12 @@ def failure_sections(output: str) -> dict[str, str]:
     return sections
 
 
-def test_recommended_configs_pass() -> None:
-    result = run_readiness()
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert re.search(r"\b\d+ passed\b", result.stdout)
+def test_recommended_configs_pass(pytester: pytest.Pytester) -> None:
+    result = run_readiness(pytester)
+    output = result.stdout.str()
+    assert result.ret == 0, output[-4000:] + result.stderr.str()[-2000:]
+    assert re.search(r"\b\d+ passed\b", output)
+    assert not re.search(r"\b\d+ (failed|errors?|skipped|deselected)\b", output)
 
 
 @pytest.mark.parametrize(
@@ -79,12 +75,13 @@ def test_recommended_configs_pass() -> None:
     ids=["contact-type-only+no-sdk-logout", "status-only+silent-logout"],
 )
 def test_careless_configs_fail_naming_the_finding(
-    options: list[str], kind: str
+    pytester: pytest.Pytester, options: list[str], kind: str
 ) -> None:
-    result = run_readiness(*options, "-k", LOGOUT_SCENARIO)
-    assert result.returncode != 0, result.stdout[-4000:]
-    sections = failure_sections(result.stdout)
+    result = run_readiness(pytester, *options, "-k", LOGOUT_SCENARIO)
+    output = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output[-4000:]
+    sections = failure_sections(output)
     for platform in PLATFORMS:
         name = f"{LOGOUT_SCENARIO}[{platform}]"
-        assert name in sections, f"{name} did not fail:\n{result.stdout[-4000:]}"
+        assert name in sections, f"{name} did not fail:\n{output[-4000:]}"
         assert f"- {kind} (" in sections[name], sections[name][-3000:]
