@@ -83,7 +83,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "steps":
-        return _steps(args.format)
+        try:
+            return _steps(args.format)
+        except BrokenPipeError:  # `identity-harness steps | head`
+            sys.stderr.close()
+            return EXIT_OK
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands
 
 

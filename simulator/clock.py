@@ -53,3 +53,14 @@ class SimulatedClock:
 
     def add_listener(self, listener: Callable[[float], None]) -> None:
         self._listeners.append(listener)
+
+
+def duration(seconds: float) -> str:
+    """A span of time in words, largest units first: "3 days", "2 hours 5 minutes"."""
+    left = int(round(seconds))
+    parts = []
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, left = divmod(left, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts) or "0 seconds"

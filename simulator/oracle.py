@@ -111,6 +111,10 @@ def _text(value: Any) -> str | None:
     return text if text and text.casefold() not in PLACEHOLDER_IDS else None
 
 
+def _article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 class Oracle:
     """Judges the moment just after `app` started conversation `conversation_id`."""
 
@@ -202,7 +206,7 @@ class Oracle:
         sdk = (
             f"the SDK holds identified user {self.sdk['user_id']}"
             if self.sdk["identity"] == "identified"
-            else f"the SDK holds a {self.sdk['identity']} identity"
+            else f"the SDK holds {_article(self.sdk['identity'])} identity"
         )
         return f"{who}; {contact}; {sdk}"
 

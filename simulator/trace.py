@@ -84,6 +84,11 @@ class Trace:
             if value and len(value) >= _MIN_PROTECTED:
                 self._protected[value] = None
 
+    @property
+    def protected(self) -> tuple[str, ...]:
+        """The values kept out of every record (secrets, user hashes, JWTs)."""
+        return tuple(self._protected)
+
     def add(self, kind: str, at: float, **data: Any) -> TraceRecord:
         record = TraceRecord(
             len(self.records) + 1, at, kind, redact(data, self._protected)

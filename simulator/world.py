@@ -26,7 +26,7 @@ import respx
 
 from .app import SimulatedApp, StepOutcome
 from .backend import Backend, mount_backend
-from .clock import SimulatedClock
+from .clock import SimulatedClock, duration
 from .config import WorkspaceConfig, load_workspace_config
 from .integrations import Integration, load_integration
 from .sdk.network import Network
@@ -164,7 +164,7 @@ class World:
         return outcome
 
     def advance(self, seconds: float) -> None:
-        self.trace.add("note", self.clock.now(), text=f"{seconds:g} seconds pass")
+        self.trace.add("note", self.clock.now(), text=f"{duration(seconds)} pass")
         self.clock.advance(seconds)
         self.network.settle()
 

@@ -18,11 +18,11 @@ from typing import Any
 from simulator.app import SimulatedApp, StepOutcome
 from simulator.backend import RegisteredUser
 from simulator.config import DEFAULT_WORKSPACE, WorkspaceConfig, load_workspace_config
-from simulator.errors import HarnessError
+from simulator.errors import ConfigError, HarnessError
 from simulator.integrations import Integration, known_integrations, load_integration
 from simulator.oracle import Assessment, Finding, Oracle, last_conversation_id
-from simulator.rules.guards import known_guards, known_procedures
-from simulator.rules.workflows import known_workflows
+from simulator.rules.guards import known_guards, known_procedures, load_guard
+from simulator.rules.workflows import known_workflows, load_workflow
 from simulator.world import TARGETS, World
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 PLATFORMS = ("ios", "android", "web")
+# PyJWT refuses HMAC keys shorter than this (RFC 7518, section 3.2)
+MIN_SECRET_LENGTH = 32
 VERIFICATION_METHODS = ("hmac", "jwt")
 
 
@@ -54,6 +56,21 @@ def choose(kind: str, value: str, allowed: list[str] | tuple[str, ...]) -> str:
     return value
 
 
+def check_secrets(config: WorkspaceConfig) -> None:
+    """Refuse a verification secret too short to sign a JWT with, naming its
+    environment variable, never its value."""
+    secret_env = config.identity_verification.secret_env
+    for platform, secret in config.identity_verification.resolve_secrets().items():
+        if len(secret.encode()) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"${secret_env.get(platform, '?')}",
+                "",
+                f"the {platform} identity verification secret is "
+                f"{len(secret.encode())} bytes long",
+                f"a secret of at least {MIN_SECRET_LENGTH} bytes",
+            )
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """The run's choices, from the pytest command line, that scenarios start from."""
@@ -72,13 +89,25 @@ class RunSettings:
             choose("platform", platform, PLATFORMS)
         if self.workflow is not None and not Path(self.workflow).suffix:
             choose("workflow", self.workflow, known_workflows())
-        if self.guard is not None:
+        if self.guard is not None and not Path(self.guard).suffix:
             choose("guard", self.guard, known_guards())
         if not Path(self.integration).suffix:
             choose("integration", self.integration, known_integrations())
 
     def workspace_config(self) -> WorkspaceConfig:
         return load_workspace_config(self.workspace)
+
+    def check(self) -> None:
+        """Load every file the settings name, and the secrets, so that a broken
+        one stops the run before its first scenario (a HarnessError says which)."""
+        config = self.workspace_config()
+        for workflow in (self.workflow, config.workflow):
+            if workflow is not None:
+                load_workflow(workflow)
+        if self.guard is not None:
+            load_guard(self.guard)
+        load_integration(self.integration)
+        check_secrets(config)
 
     @property
     def bundled(self) -> RunSettings:
@@ -101,6 +130,7 @@ class ScenarioContext:
     settings: RunSettings
     scenario_id: str
     platform: str | None = None
+    example_platform: bool = False  # the platform came from the Examples row
     # the choices the Given steps make; None keeps the run's
     workflow: str | None = None
     guard: str | None = None
@@ -131,6 +161,10 @@ class ScenarioContext:
             return self.settings.seed
         return zlib.crc32(self.scenario_id.encode())
 
+    def protected(self) -> list[str]:
+        """The values no output may show: secrets, user hashes, JWTs."""
+        return list(self._world.trace.protected) if self._world else []
+
     # -- choices, before the world runs --------------------------------------------
 
     def configure(self, what: str) -> None:
@@ -139,8 +173,20 @@ class ScenarioContext:
             raise StepUsageError(
                 f"cannot set {what} now: the workspace and the app are already "
                 "running. Put the Given steps that configure them before the first "
-                "When."
+                "step that acts (a When, or a Given such as `3 days pass`)."
             )
+
+    def set_platform(self, platform: str) -> None:
+        """The app's platform, from a Given; it must agree with the Examples row."""
+        self.configure("the app's platform")
+        choose("platform", platform, PLATFORMS)
+        if self.platform is not None and self.platform != platform:
+            source = "the Examples row" if self.example_platform else "an earlier step"
+            raise StepUsageError(
+                f"the app cannot run on {platform!r}: {source} already put it on "
+                f"{self.platform!r}"
+            )
+        self.platform = platform
 
     def add_user(self, alias: str, tier: str | None = None) -> None:
         if any(known == alias for known, _ in self.users):
@@ -227,6 +273,20 @@ class ScenarioContext:
             integration = integration.model_copy(update={"verification": signing})
         return integration
 
+    def describe(self) -> str:
+        """The configs this scenario ran with: its Givens over the run's settings."""
+        config = self._workspace_config()
+        verification = config.identity_verification
+        return (
+            f"workspace {self.settings.workspace or DEFAULT_WORKSPACE}, workflow "
+            f"{config.workflow or '(none)'}, guard "
+            f"{self.guard_name or '(each procedure’s)'}, integration "
+            f"{self.integration or self.settings.integration}, SDK profile "
+            f"{self.profile or '(the platform’s)'}, identity verification "
+            f"{verification.mode} ({verification.method}), target "
+            f"{self.settings.target}"
+        )
+
     @property
     def guard_name(self) -> str | None:
         return self.guard or self.settings.guard
@@ -238,6 +298,9 @@ class ScenarioContext:
     ) -> StepOutcome:
         """Run one app event through the world; an identity change (a login, a
         logout, a switch) marks every conversation so far as earlier."""
+        if self.outcome is None and event != "open":
+            # a person uses an app they have opened: open it first, as a phone does
+            self.outcome = self.world.act(self.app, self.app.open)
         app = self.app
         if identity_change:
             self.earlier = frozenset(self.world.workspace.state.conversations)
@@ -279,6 +342,12 @@ class ScenarioContext:
             last_conversation_id(self.world, self.app) if self._app else None
         )
         if conversation_id is None:
+            if self.outcome is not None and self.outcome.event == "start_conversation":
+                codes = [f.error.code for f in self.outcome.failures() if f.error]
+                raise AssertionError(
+                    "the person could not start a conversation: the SDK failed with "
+                    + (", ".join(codes) or "no error")
+                )
             raise StepUsageError(
                 "the scenario has started no conversation; add `When the person "
                 "starts a conversation` before this step"

@@ -25,6 +25,7 @@ from simulator.oracle import KINDS
 from simulator.rules.guards import CHECKS, known_guards, known_procedures
 from simulator.rules.workflows import known_workflows
 from simulator.sdk.profiles import known_profiles, load_profile
+from simulator.workspace.routing import configured_workflow
 
 from .context import (
     PLATFORMS,
@@ -97,9 +98,22 @@ def _fill(harness: ScenarioContext, expected: str) -> str:
         user = harness.user(alias)
         return str(getattr(user, name))
 
-    return re.sub(
+    filled = re.sub(
         r"\{([^.{}]+)\.(user_id|member_id|email|name|tier)\}", value, expected
     )
+    unknown = re.search(r"\{[^{}]+\.[^{}]+\}", filled)
+    if unknown:
+        raise StepUsageError(
+            f"cannot fill {unknown.group(0)} in {expected!r}: write {{alias.field}} "
+            "with a registered alias and one of user_id, member_id, email, name, tier"
+        )
+    return filled
+
+
+def _duration(n: int, unit: str) -> int:
+    if n < 0:
+        raise StepUsageError(f"time only moves forward: {n} {unit} cannot pass")
+    return n
 
 
 def _shown(value: Any) -> str | None:
@@ -124,6 +138,11 @@ def use_workflow(harness: ScenarioContext, workflow: str) -> None:
 @phrase('procedures are guarded by the "{guard}" guard', "given")
 def use_guard(harness: ScenarioContext, guard: str) -> None:
     """Run every procedure behind a bundled guard instead of its own."""
+    if harness.assessments:
+        raise StepUsageError(
+            "cannot change the guard now: a procedure already ran behind the old "
+            "one. Put this Given before the first procedure."
+        )
     harness.guard = choose("guard", guard, known_guards())
 
 
@@ -183,16 +202,14 @@ def registered_tier_user(harness: ScenarioContext, tier: str, alias: str) -> Non
 @phrase('the app runs on "{platform}" with the "{integration}" integration', "given")
 def app_runs_on_with(harness: ScenarioContext, platform: str, integration: str) -> None:
     """The platform of the app and the integration that drives its SDK."""
-    harness.configure("the app's platform")
-    harness.platform = choose("platform", platform, PLATFORMS)
+    harness.set_platform(platform)
     harness.integration = choose("integration", integration, known_integrations())
 
 
 @phrase('the app runs on "{platform}"', "given")
 def app_runs_on(harness: ScenarioContext, platform: str) -> None:
     """The platform of the app; the integration stays the run's."""
-    harness.configure("the app's platform")
-    harness.platform = choose("platform", platform, PLATFORMS)
+    harness.set_platform(platform)
 
 
 @phrase('the app uses the "{integration}" integration', "given")
@@ -226,10 +243,7 @@ def open_app(harness: ScenarioContext) -> None:
 @phrase('"{alias}" logs in', "given", "when")
 def log_in(harness: ScenarioContext, alias: str) -> None:
     """The registered user logs in to the app (the app opens first if it has not)."""
-    user = harness.user(alias)
-    if harness.outcome is None:
-        harness.act("open")
-    harness.act("login", user, identity_change=True)
+    harness.act("login", harness.user(alias), identity_change=True)
 
 
 @phrase("the person logs out", "given", "when")
@@ -271,19 +285,19 @@ def clear_data(harness: ScenarioContext) -> None:
 @phrase("{n:d} minutes pass", "given", "when")
 def minutes_pass(harness: ScenarioContext, n: int) -> None:
     """The simulated clock moves on (nothing sleeps)."""
-    harness.world.advance(n * 60)
+    harness.world.advance(_duration(n, "minutes") * 60)
 
 
 @phrase("{n:d} hours pass", "given", "when")
 def hours_pass(harness: ScenarioContext, n: int) -> None:
     """The simulated clock moves on (nothing sleeps)."""
-    harness.world.advance(n * 3600)
+    harness.world.advance(_duration(n, "hours") * 3600)
 
 
 @phrase("{n:d} days pass", "given", "when")
 def days_pass(harness: ScenarioContext, n: int) -> None:
     """The simulated clock moves on (nothing sleeps)."""
-    harness.world.advance(n * 86400)
+    harness.world.advance(_duration(n, "days") * 86400)
 
 
 @phrase("the app session expires", "given", "when")
@@ -338,6 +352,10 @@ def _push_token(harness: ScenarioContext) -> str:
 @phrase('the conversation is routed to the "{path}" path', "then")
 def routed_to(harness: ScenarioContext, path: str) -> None:
     """The workflow sent the last conversation down that path."""
+    workflow = configured_workflow(harness.world.config)
+    if workflow is not None:
+        paths = [p.name for p in workflow.paths] + [workflow.fallback]
+        choose(f"path of the {workflow.name!r} workflow", path, paths)
     conversation_id = harness.conversation_id()
     response = harness.world.rest.get(f"/conversations/{conversation_id}")
     response.raise_for_status()
@@ -437,12 +455,26 @@ def last_conversation_or_none(harness: ScenarioContext) -> str | None:
         return None
 
 
-def _field(contact: dict[str, Any], attribute: str) -> Any:
-    if attribute in (contact.get("custom_attributes") or {}):
-        return contact["custom_attributes"][attribute]
-    if attribute in contact and not isinstance(contact[attribute], dict | list):
+def _field(harness: ScenarioContext, contact: dict[str, Any], attribute: str) -> Any:
+    """A contact's field or custom attribute; a name the contact cannot have is a
+    mistake in the scenario, not an empty value."""
+    custom = contact.get("custom_attributes") or {}
+    attribute = attribute.removeprefix("custom_attributes.")  # as workflows write it
+    if attribute in custom:
+        return custom[attribute]
+    standard = sorted(
+        k for k, v in contact.items() if not isinstance(v, dict | list) and k != "type"
+    )
+    if attribute in standard:
         return contact[attribute]
-    return None
+    defined = [a.name for a in harness.world.config.custom_attributes]
+    if attribute in defined:
+        return None
+    raise StepUsageError(
+        f"a contact has no attribute {attribute!r}; its fields are "
+        f"{', '.join(standard)}, and the workspace defines the custom attributes "
+        f"{', '.join(defined) or '(none)'}"
+    )
 
 
 def _user_contact(harness: ScenarioContext, alias: str) -> dict[str, Any]:
@@ -457,7 +489,7 @@ def _user_contact(harness: ScenarioContext, alias: str) -> dict[str, Any]:
 def contact_attribute_is(harness: ScenarioContext, attribute: str, value: str) -> None:
     """A field of the contact the device speaks for (or its last conversation's)."""
     contact = _current_contact(harness)
-    actual = _shown(_field(contact, attribute))
+    actual = _shown(_field(harness, contact, attribute))
     expected = _fill(harness, value)
     assert actual == expected, (
         f"contact {contact['id']} has {attribute} = {actual!r}, not {expected!r}"
@@ -468,7 +500,7 @@ def contact_attribute_is(harness: ScenarioContext, attribute: str, value: str) -
 def contact_lacks(harness: ScenarioContext, attribute: str) -> None:
     """That field of the contact is unset or empty."""
     contact = _current_contact(harness)
-    actual = _shown(_field(contact, attribute))
+    actual = _shown(_field(harness, contact, attribute))
     assert actual is None, f"contact {contact['id']} has {attribute} = {actual!r}"
 
 
@@ -486,7 +518,7 @@ def user_contact_attribute_is(
 ) -> None:
     """A field of the registered user's own contact, wherever the device is now."""
     contact = _user_contact(harness, alias)
-    actual = _shown(_field(contact, attribute))
+    actual = _shown(_field(harness, contact, attribute))
     expected = _fill(harness, value)
     assert actual == expected, (
         f"{alias}'s contact {contact['id']} has {attribute} = {actual!r}, not "
@@ -502,7 +534,7 @@ def sidebar_shows(harness: ScenarioContext, field: str, value: str) -> None:
     conversation_id = harness.conversation_id()
     record = harness.world.workspace.state.conversations[conversation_id]
     contact = harness.world.contact(record.contact_id) or {}
-    actual = _shown(_field(contact, field)) or ""
+    actual = _shown(_field(harness, contact, field)) or ""
     expected = _fill(harness, value)
     assert actual == expected, (
         f"the Inbox sidebar shows {field} as {actual!r}, not {expected!r}"
@@ -515,7 +547,7 @@ def sidebar_shows_nothing(harness: ScenarioContext, field: str) -> None:
     choose("Inbox sidebar field", field, harness.world.config.inbox_sidebar)
     record = harness.world.workspace.state.conversations[harness.conversation_id()]
     contact = harness.world.contact(record.contact_id) or {}
-    actual = _shown(_field(contact, field))
+    actual = _shown(_field(harness, contact, field))
     assert actual is None, f"the Inbox sidebar shows {field} as {actual!r}"
 
 
@@ -523,7 +555,7 @@ def sidebar_shows_nothing(harness: ScenarioContext, field: str) -> None:
 def inbox_not_logged_in(harness: ScenarioContext, alias: str) -> None:
     """The registered user's own contact no longer says login_status is logged_in."""
     contact = _user_contact(harness, alias)
-    status = _field(contact, "login_status")
+    status = _field(harness, contact, "login_status")
     assert status != "logged_in", (
         f"{alias}'s contact {contact['id']} still says login_status = logged_in"
     )
@@ -534,7 +566,12 @@ def inbox_not_logged_in(harness: ScenarioContext, alias: str) -> None:
 
 def _messenger_list(harness: ScenarioContext) -> list[str]:
     """Open the Messenger and read the conversation ids it lists."""
-    harness.act("present_messenger")
+    outcome = harness.act("present_messenger")
+    codes = [f.error.code for f in outcome.failures() if f.error is not None]
+    if codes:
+        raise AssertionError(
+            f"the Messenger could not load its conversations: {', '.join(codes)}"
+        )
     return list(harness.world.sdk_view(harness.app)["cached_conversations"])
 
 
@@ -619,7 +656,7 @@ def sdk_holds(harness: ScenarioContext, alias: str) -> None:
     user = harness.user(alias)
     view = harness.world.sdk_view(harness.app)
     assert view["identity"] == "identified" and view["user_id"] == user.user_id, (
-        f"the SDK holds a {view['identity']} identity ({view['user_id'] or 'no user'})"
+        f"the SDK holds no user's identity (it is {view['identity']})"
     )
 
 
@@ -694,6 +731,14 @@ def reference_markdown() -> str:
         if name in used:
             lines.append(f"- `<{name}>`: {', '.join(values())}")
     lines += [
+        "- `<attribute>`: a contact field (`role`, `email`, `external_id`, `name`, "
+        "...) or a custom attribute the workspace defines (`login_status`; the "
+        "`custom_attributes.` prefix may be left out)",
+        "- `<path>`: a path of the workspace's workflow (the bundled ones have "
+        "`authenticated` and `anonymous`)",
+        "- `<field>`: a field of the workspace's `inbox_sidebar`",
+        "- `<code>`: an SDK error code, which differs by platform (for a refused "
+        "user hash: `401` on iOS, `1001` on Android, `403` on the web)",
         "- `<alias>`: any name given to `a registered user`",
         "- `<n>`: a whole number",
         "- `<value>`: text; `{alias.user_id}`, `{alias.member_id}`, "

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd.exceptions import StepDefinitionNotFoundError
+from pytest_bdd.exceptions import NoScenariosFound, StepDefinitionNotFoundError
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from simulator.errors import HarnessError
@@ -144,7 +144,8 @@ def _settings(config: pytest.Config) -> RunSettings:
         )
         if not platforms:
             raise StepUsageError("--harness-platforms names no platform")
-        settings.workspace_config()  # a broken file fails here, before any test
+        # broken files and short secrets fail here, once, before any test
+        settings.check()
     except HarnessError as error:
         raise pytest.UsageError(f"identity harness: {error}") from None
     return settings
@@ -157,7 +158,11 @@ class FeatureFile(pytest.Module):
     """A `.feature` file, collected as a module holding one test per scenario."""
 
     def _getobj(self) -> types.ModuleType:
+        text = self.path.read_text(encoding="utf-8")
         module = types.ModuleType(f"feature:{self.path.name}")
+        if not text.strip():
+            return module  # an empty file holds no scenario
+        _refuse_duplicate_names(self.path, text)
         module.__file__ = str(self.path)
         module.__dict__["_feature_path"] = str(self.path)
         # pytest-bdd binds scenarios into its caller's module; compiling the call
@@ -167,8 +172,39 @@ class FeatureFile(pytest.Module):
             str(self.path),
             "exec",
         )
-        exec(code, module.__dict__)
+        try:
+            exec(code, module.__dict__)
+        except NoScenariosFound:
+            return module  # a Feature without scenarios yet
+        except Exception as error:  # pytest-bdd's parse errors have no common base
+            raise self.CollectError(
+                f"{self.path}: this feature file cannot be read: "
+                f"{type(error).__name__}: {error}"
+            ) from None
         return module
+
+
+_SCENARIO_LINE = re.compile(
+    r"^\s*(?:Scenario Outline|Scenario Template|Scenario|Example):\s*(.*?)\s*$"
+)
+
+
+def _refuse_duplicate_names(path: Path, text: str) -> None:
+    """pytest-bdd keeps one scenario per name and file: a second one would be
+    dropped without a word."""
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = _SCENARIO_LINE.match(line)
+        if not found:
+            continue
+        name = found.group(1)
+        if name in seen:
+            raise pytest.Collector.CollectError(
+                f"{path}:{number}: the scenario name {name!r} is already used at "
+                f"line {seen[name]}; pytest-bdd would run only one of them. Give "
+                "each scenario of a file its own name."
+            )
+        seen[name] = number
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
@@ -214,7 +250,7 @@ def pytest_collection_modifyitems(
         platform = item_platform(item)
         if platform in PLATFORMS and item.get_closest_marker(platform) is None:
             item.add_marker(platform)
-        if platform is not None and platform not in settings.platforms:
+        if platform in PLATFORMS and platform not in settings.platforms:
             dropped.append(item)
         else:
             kept.append(item)
@@ -234,8 +270,14 @@ def harness(request: pytest.FixtureRequest) -> Iterator[ScenarioContext]:
     if request.node.get_closest_marker("spec") is not None:
         settings = settings.bundled
     example: dict[str, str] = request.getfixturevalue("_pytest_bdd_example")
+    # the seed comes from the file's name and the test's, not from where pytest
+    # was started, so that a scenario replays the same from any folder
+    node = request.node
     context = ScenarioContext(
-        settings, request.node.nodeid, platform=example.get("platform")
+        settings,
+        f"{node.path.name}::{node.name}",
+        platform=example.get("platform"),
+        example_platform="platform" in example,
     )
     if context.platform is not None and context.platform not in PLATFORMS:
         raise StepUsageError(
@@ -304,23 +346,30 @@ def pytest_bdd_step_func_lookup_error(
 # -- failure reports ------------------------------------------------------------------
 
 
-def pytest_bdd_step_error(
+def pytest_bdd_before_step(
     request: pytest.FixtureRequest,
     feature: Any,
     scenario: Any,
     step: Any,
     step_func: Any,
-    step_func_args: Any,
-    exception: Exception,
 ) -> None:
+    from .library import CATALOGUE  # imported by pytest, as a plugin, first
+
     path = Path(feature.filename)
     try:
         shown = path.relative_to(request.config.rootpath)
     except ValueError:
         shown = path
+    # the step running now: the one to blame if the scenario fails
     request.node.stash[FAILED_STEP] = (
         f"{shown}:{step.line_number}: {step.keyword} {step.name}"
     )
+    ours = {(doc.module, doc.name) for doc in CATALOGUE}
+    if (step_func.__module__, step_func.__name__) in ours and (
+        step.datatable is not None or step.docstring is not None
+    ):
+        what = "a data table" if step.datatable is not None else "a docstring"
+        raise StepUsageError(f"this step takes no {what}; remove it")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -331,27 +380,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if excinfo is not None and excinfo.errisinstance(UndefinedStepError):
         # the message says all there is: no traceback through pytest-bdd
         report.longrepr = str(excinfo.value)
-    elif excinfo is not None and excinfo.errisinstance(AssertionError):
-        failed = item.stash.get(FAILED_STEP, None)
-        if failed is not None and not item.config.getoption("harness_tracebacks"):
-            # a step's check failed: the step and what it found, not the
-            # traceback through pytest-bdd and pytest
+    failed = item.stash.get(FAILED_STEP, None)
+    if (
+        excinfo is not None
+        and failed is not None
+        and not excinfo.errisinstance(UndefinedStepError)
+        and not item.config.getoption("harness_tracebacks")
+    ):
+        if excinfo.errisinstance((AssertionError, HarnessError)):
+            # a step's check failed, or a step was misused: the step and what it
+            # found, not the traceback through pytest-bdd and pytest
             message = str(excinfo.value)
             explained = message.find("\nassert ")  # pytest's rewritten comparison
-            report.longrepr = (
-                f"{failed}\n{message[:explained] if explained >= 0 else message}"
-            )
+            if explained >= 0:
+                message = message[:explained]
+            report.longrepr = f"{failed}\n{message}"
+        else:
+            # anything else is a fault: its traceback, without frames' arguments
+            report.longrepr = f"{failed}\n{excinfo.getrepr(style='short')}"
+    context = item.stash.get(CONTEXT, None)
+    if context is not None and report.longrepr is not None:
+        # whatever a traceback shows, no secret, user hash or JWT leaves the run
+        text = str(report.longrepr)
+        protected = context.protected()
+        if any(value in text for value in protected):
+            for value in protected:
+                text = text.replace(value, "[redacted]")
+            report.longrepr = text
     context = item.stash.get(CONTEXT, None)
     if context is None or report.passed or call.when != "call":
         return
     lines = [
         f"seed {context.seed} (replay with --harness-seed {context.seed}), "
         f"platform {context.platform or 'unset'}",
-        f"run settings: {context.settings.describe()}",
+        f"configs: {context.describe()}",
     ]
-    if context.started:
+    events = timeline(context) if context.started else []
+    if events:
         lines.append("timeline:")
-        lines += [f"  {line}" for line in timeline(context)]
+        lines += [f"  {line}" for line in events]
     report.sections.append(("identity harness", "\n".join(lines)))
 
 

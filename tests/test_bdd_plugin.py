@@ -260,3 +260,155 @@ def test_the_guide_lists_the_steps_as_the_library_has_them() -> None:
         "docs/writing-features.md is out of date: paste the output of "
         "`identity-harness steps --format markdown` between its steps markers"
     )
+
+
+# -- misuse: each fails with a message that says what to fix ------------------------
+
+MISUSES = {
+    "unknown platform": (
+        """\
+        Feature: F
+          Scenario Outline: S
+            Given a registered user "ann"
+            When "ann" logs in
+
+            Examples:
+              | platform |
+              | windows  |
+        """,
+        "the Examples row names platform 'windows'; choose from: ios, android, web",
+    ),
+    "two platforms": (
+        """\
+        Feature: F
+          Scenario Outline: S
+            Given the app runs on "web"
+
+            Examples:
+              | platform |
+              | ios      |
+        """,
+        "the Examples row already put it on 'ios'",
+    ),
+    "unknown attribute": (
+        """\
+        Feature: F
+          Scenario: S
+            Given a registered user "ann"
+            And the app runs on "ios"
+            When "ann" logs in
+            Then the contact has no "externalid"
+        """,
+        "a contact has no attribute 'externalid'; its fields are",
+    ),
+    "time backwards": (
+        """\
+        Feature: F
+          Scenario: S
+            Given the app runs on "ios"
+            When -5 minutes pass
+        """,
+        "time only moves forward: -5 minutes cannot pass",
+    ),
+    "profile of another platform": (
+        """\
+        Feature: F
+          Scenario: S
+            Given the app runs on "ios"
+            And the SDK behaves like "android-legacy"
+        """,
+        "android-legacy",
+    ),
+    "a data table": (
+        """\
+        Feature: F
+          Scenario: S
+            Given the app runs on "ios"
+            When the person opens the app without logging in
+              | unexpected |
+        """,
+        "this step takes no a data table",
+    ),
+    "a guard too late": (
+        """\
+        Feature: F
+          Scenario: S
+            Given the app runs on "ios"
+            When the person starts a conversation
+            And the agent runs the "order_history" procedure
+            Given procedures are guarded by the "none" guard
+        """,
+        "cannot change the guard now",
+    ),
+    "an unknown user field": (
+        """\
+        Feature: F
+          Scenario: S
+            Given a registered user "ann"
+            And the app runs on "ios"
+            When "ann" logs in
+            Then the contact's "user_id" is "{ann.password}"
+        """,
+        "cannot fill {ann.password}",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MISUSES))
+def test_a_misused_step_fails_with_what_to_fix(
+    pytester: pytest.Pytester, case: str
+) -> None:
+    feature, message = MISUSES[case]
+    pytester.makefile(".feature", case=textwrap.dedent(feature))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:warnings")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert message in out
+    assert "Traceback" not in out and "_pytest" not in out
+
+
+def test_two_scenarios_of_one_name_are_a_collection_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(
+        ".feature",
+        twice=textwrap.dedent(
+            """\
+            Feature: F
+              Scenario: same
+                Given a registered user "ann"
+
+              Scenario: same
+                Given a registered user "bob"
+            """
+        ),
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*twice.feature:5: the scenario name 'same'*line 2*"])
+
+
+def test_empty_and_broken_feature_files(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".feature", empty="")
+    pytester.makefile(".feature", header="Feature: nothing yet\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    pytester.makefile(
+        ".feature", broken="Feature: F\n  Scenario: S\n    Given x\nFeature: again\n"
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        ["*broken.feature: this feature file cannot be read: FeatureError: Multiple*"]
+    )
+
+
+def test_a_short_secret_stops_the_run_naming_its_variable_only(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_IDENTITY_SECRET_IOS", "SEKRETios1111")
+    pytester.makefile(".feature", logout=textwrap.dedent(LOGOUT_FEATURE))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "$HARNESS_IDENTITY_SECRET_IOS" in err and "at least 32 bytes" in err
+    assert "SEKRET" not in err + result.stdout.str()
