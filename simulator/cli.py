@@ -65,6 +65,69 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
+    review = commands.add_parser(
+        "review",
+        help="run the readiness review: is the workspace and integration safe to "
+        "launch? (exit 0 ready, 1 not ready, 2 usage or config error)",
+    )
+    review.add_argument(
+        "--workspace",
+        default=str(DEFAULT_WORKSPACE),
+        metavar="FILE",
+        help="workspace config (default: the bundled fixtures/workspaces/default.yaml)",
+    )
+    review.add_argument("--workflow", metavar="NAME", help="override the workflow")
+    review.add_argument(
+        "--guard", metavar="NAME", help="run every procedure behind this guard"
+    )
+    review.add_argument(
+        "--integration",
+        default="recommended",
+        metavar="NAME",
+        help="how the app drives the SDK (default: recommended)",
+    )
+    review.add_argument(
+        "--platforms",
+        default="ios,android,web",
+        metavar="LIST",
+        help="comma-separated platforms (default: ios,android,web)",
+    )
+    review.add_argument(
+        "--target",
+        default="inprocess",
+        choices=["inprocess", "loopback"],
+        help="where the mock workspace runs (default: inprocess)",
+    )
+    review.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the reports (default: a timestamped folder under reports/)",
+    )
+    review.add_argument(
+        "-n",
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="run the scenarios in N worker processes (needs pytest-xdist)",
+    )
+    diff = commands.add_parser(
+        "diff",
+        help="compare two review.json files: new, fixed and unchanged findings "
+        "(exit 1 on a new blocking finding)",
+    )
+    diff.add_argument("old", help="the earlier review.json")
+    diff.add_argument("new", help="the later review.json")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.add_argument(
+        "--verbose", action="store_true", help="list the unchanged findings too"
+    )
+    diff.add_argument(
+        "--fail-on",
+        choices=["critical", "high", "medium", "low"],
+        default="high",
+        help="the least severe new finding that fails (default: high)",
+    )
     steps = commands.add_parser(
         "steps",
         help="list every step of the Gherkin step library, with its parameters",
@@ -82,6 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "review":
+        return _review(args)
+    if args.command == "diff":
+        from .review.diff import main_diff
+
+        return main_diff(
+            args.old,
+            args.new,
+            output_format=args.format,
+            verbose=args.verbose,
+            fail_on=args.fail_on,
+        )
     if args.command == "steps":
         try:
             return _steps(args.format)
@@ -89,6 +164,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.close()
             return EXIT_OK
     return EXIT_USAGE  # pragma: no cover - argparse refuses unknown commands
+
+
+def _review(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .review.runner import ReviewOptions, run_review
+
+    platforms = tuple(p.strip() for p in args.platforms.split(",") if p.strip())
+    if args.workers < 0:
+        print("identity-harness review: --workers must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    options = ReviewOptions(
+        workspace=args.workspace,
+        workflow=args.workflow,
+        guard=args.guard,
+        integration=args.integration,
+        platforms=platforms,
+        target=args.target,
+        out=Path(args.out) if args.out else None,
+        workers=args.workers,
+    )
+    return run_review(options)
 
 
 def _steps(style: str) -> int:

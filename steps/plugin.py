@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,9 @@ pytest_plugins = ["simulator.steps.library"]
 SETTINGS = pytest.StashKey[RunSettings]()
 CONTEXT = pytest.StashKey[ScenarioContext]()
 FAILED_STEP = pytest.StashKey[str]()
+# what a record of the scenario needs: its feature, its steps and how each went
+SCENARIO_INFO = pytest.StashKey[dict[str, Any]]()
+STEP_RESULTS = pytest.StashKey[list[dict[str, Any]]]()
 
 MARKERS = {
     "ios": "the scenario runs the iOS app",
@@ -108,6 +112,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="one seed for every scenario (default: a seed fixed by each "
         "scenario's id)",
+    )
+    group.addoption(
+        "--harness-record",
+        action="store_true",
+        help="attach each scenario's record (steps, findings, timeline) to its "
+        "report, for the readiness review's reports",
     )
     group.addoption(
         "--harness-tracebacks",
@@ -333,6 +343,9 @@ def pytest_bdd_step_func_lookup_error(
         shown = path.relative_to(request.config.rootpath)
     except ValueError:
         shown = path
+    result = _step_result(request, step)
+    if result is not None:
+        result["status"] = "undefined"
     keyword = step.type.capitalize()
     hints = "\n".join(f"    {line}" for line in closest_steps(keyword, step.name))
     raise UndefinedStepError(
@@ -344,6 +357,72 @@ def pytest_bdd_step_func_lookup_error(
 
 
 # -- failure reports ------------------------------------------------------------------
+
+
+def pytest_bdd_before_scenario(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any
+) -> None:
+    request.node.stash[SCENARIO_INFO] = {
+        "feature": {
+            "name": feature.name,
+            "file": feature.rel_filename,
+            "line": feature.line_number,
+            "description": feature.description,
+            "keyword": feature.keyword,
+            "tags": sorted(feature.tags),
+        },
+        "scenario": {
+            "name": scenario.name,
+            "line": scenario.line_number,
+            "description": scenario.description,
+            "keyword": scenario.keyword,
+            "tags": sorted(scenario.tags),
+        },
+    }
+    request.node.stash[STEP_RESULTS] = [
+        {
+            "keyword": step.keyword,
+            "name": step.name,
+            "line": step.line_number,
+            "status": "skipped",
+            "seconds": 0.0,
+        }
+        for step in scenario.steps
+    ]
+
+
+def _step_result(request: pytest.FixtureRequest, step: Any) -> dict[str, Any] | None:
+    for result in request.node.stash.get(STEP_RESULTS, []):
+        if result["line"] == step.line_number and result["name"] == step.name:
+            return result
+    return None
+
+
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any
+) -> None:
+    result = _step_result(request, step)
+    if result is not None:
+        result["status"] = "passed"
+        result["seconds"] = time.perf_counter() - result.pop("started", 0.0)
+
+
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: Exception,
+) -> None:
+    result = _step_result(request, step)
+    if result is not None:
+        result["status"] = "failed"
+        result["seconds"] = time.perf_counter() - result.pop("started", 0.0)
+        message = str(exception)
+        explained = message.find("\nassert ")
+        result["error"] = message[:explained] if explained >= 0 else message
 
 
 def pytest_bdd_before_step(
@@ -360,6 +439,9 @@ def pytest_bdd_before_step(
         shown = path.relative_to(request.config.rootpath)
     except ValueError:
         shown = path
+    result = _step_result(request, step)
+    if result is not None:
+        result["started"] = time.perf_counter()
     # the step running now: the one to blame if the scenario fails
     request.node.stash[FAILED_STEP] = (
         f"{shown}:{step.line_number}: {step.keyword} {step.name}"
@@ -408,6 +490,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 text = text.replace(value, "[redacted]")
             report.longrepr = text
     context = item.stash.get(CONTEXT, None)
+    if item.config.getoption("harness_record") and SCENARIO_INFO in item.stash:
+        if call.when == "call" or (call.when == "setup" and not report.passed):
+            _attach_record(item, report, context)
     if context is None or report.passed or call.when != "call":
         return
     lines = [
@@ -422,50 +507,45 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report.sections.append(("identity harness", "\n".join(lines)))
 
 
-def timeline(context: ScenarioContext) -> list[str]:
-    """The scenario's app events, SDK results, notes and workspace views, in order."""
-    lines = []
-    records = context.world.trace.records
-    start = records[0].at if records else 0.0
-    for record in records:
-        data = record.data
-        at = _elapsed(record.at - start)
-        if record.kind == "app_event":
-            who = f" {data['alias']}" if data.get("alias") else ""
-            lines.append(f"#{record.seq} {at} app: {data.get('event')}{who}")
-        elif record.kind == "sdk_result" and not data.get("ok", True):
-            lines.append(
-                f"#{record.seq} {at} sdk: {data.get('call')} failed "
-                f"with {data.get('code')}"
-            )
-        elif record.kind == "note":
-            lines.append(f"#{record.seq} {at} note: {data.get('text')}")
-        elif record.kind == "snapshot":
-            lines.append(f"#{record.seq} {at} {_snapshot_line(data)}")
-    return lines
+def _attach_record(
+    item: pytest.Item, report: pytest.TestReport, context: ScenarioContext | None
+) -> None:
+    from simulator.review.record import RECORD_PROPERTY, build_record
 
-
-def _elapsed(seconds: float) -> str:
-    """Simulated time since the scenario began: +0s, +2h, +7d 1h."""
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days}d"] * bool(days) + [f"{hours}h"] * bool(hours)
-    parts += [f"{minutes}m"] * bool(minutes) + [f"{secs}s"] * bool(secs)
-    return "+" + (" ".join(parts) or "0s")
-
-
-def _snapshot_line(data: dict[str, Any]) -> str:
-    truth, view = data.get("truth") or {}, data.get("workspace")
-    who = (
-        f"logged in as {truth.get('alias')}"
-        if truth.get("logged_in")
-        else "nobody logged in"
+    info = item.stash[SCENARIO_INFO]
+    outcome = "passed" if report.passed else "failed" if report.failed else "skipped"
+    if report.when == "setup" and report.failed:
+        outcome = "error"
+    message = None if report.passed else str(report.longrepr)
+    record = build_record(
+        nodeid=item.nodeid,
+        feature=info["feature"],
+        scenario=info["scenario"],
+        example=_example(item),
+        tags=sorted({m.name for m in item.iter_markers()}),
+        outcome=outcome,
+        seconds=report.duration,
+        message=message,
+        steps=[
+            {k: v for k, v in r.items() if k != "started"}
+            for r in item.stash.get(STEP_RESULTS, [])
+        ],
+        context=context,
     )
-    if not view:
-        return f"truth: {who}; workspace: no contact"
-    attrs = view.get("custom_attributes") or {}
-    contact = f"{view.get('role')} {view.get('external_id') or '(no external_id)'}"
-    status = attrs.get("login_status") or "unset"
-    return f"truth: {who}; workspace: {contact}, login_status {status}"
+    report.user_properties.append((RECORD_PROPERTY, record))
+
+
+def timeline(context: ScenarioContext) -> list[str]:
+    """The scenario's app events, failed SDK calls, notes and workspace views, in
+    order; the first view where the workspace parts from the truth is marked."""
+    from simulator.review.record import timeline_entries
+
+    lines, marked = [], False
+    for entry in timeline_entries(context.world.trace.records):
+        if entry["kind"] == "sdk_call":
+            continue
+        mark = ""
+        if entry.get("diverged") and not marked:
+            mark, marked = "   <- the workspace parts from the truth here", True
+        lines.append(f"#{entry['seq']} {entry['elapsed']} {entry['text']}{mark}")
+    return lines

@@ -1,0 +1,1 @@
+"""The readiness review: run the readiness scenarios, judge them, write the reports."""
