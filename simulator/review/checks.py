@@ -178,7 +178,7 @@ def attribute_problems(settings: Settings) -> list[dict[str, Any]]:
     return problems
 
 
-# -- the launch checklist ---------------------------------------------------------------
+# -- the launch checklist --------------------------------------------------------------
 
 
 def _item(key: str, text: str, failures: list[str], evidence: str) -> dict[str, Any]:
@@ -331,8 +331,8 @@ def checklist(
             "inbox_fields",
             "Inbox shows the key fields",
             failures,
-            "the sidebar shows the status text, the ids, the tier, the platform and the "
-            "login time, and each matched the truth",
+            "the sidebar shows the status text, the ids, the tier, the platform "
+            "and the login time, and each matched the truth",
         )
     )
     return items
