@@ -8,8 +8,6 @@ module) and from small hand-written ones; the page is read back with the stdlib'
 from __future__ import annotations
 
 import copy
-import io
-import json
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import Any
 import pytest
 
 from simulator.review.html import render_html
-from simulator.review.runner import ReviewOptions, run_review
+from tests.review.conftest import Review
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 VOID = {
@@ -109,6 +107,10 @@ class TreeBuilder(HTMLParser):
         self.current.texts.append(data)
 
 
+# every review test on one worker, so that each shared review runs once
+pytestmark = pytest.mark.xdist_group("review")
+
+
 def parse(page: str) -> TreeBuilder:
     builder = TreeBuilder()
     builder.feed(page)
@@ -120,27 +122,16 @@ def parse(page: str) -> TreeBuilder:
 
 
 @pytest.fixture(scope="module")
-def reviews(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """A ready review and a not-ready one, each run once: the document and the page
-    the review wrote beside it."""
+def reviews(ready: Review, not_ready: Review) -> dict[str, dict[str, Any]]:
+    """The shared ready and not-ready reviews: the document and the page the review
+    wrote beside it."""
     out: dict[str, dict[str, Any]] = {}
-    runs = {
-        "ready": ReviewOptions(),
-        "not_ready": ReviewOptions(
-            workflow="contact-type-only", integration="no-sdk-logout"
-        ),
-    }
-    for name, options in runs.items():
-        folder = tmp_path_factory.mktemp(name)
-        options.out = folder
-        code = run_review(options, stream=io.StringIO())
-        log = folder / "pytest.log"
-        assert code == (0 if name == "ready" else 1), log.read_text()
-        document = json.loads((folder / "review.json").read_text())
+    for name, run in (("ready", ready), ("not_ready", not_ready)):
+        assert run.code == (0 if name == "ready" else 1), run.stream
         out[name] = {
-            "document": document,
-            "path": folder / "review.html",
-            "page": (folder / "review.html").read_text(encoding="utf-8"),
+            "document": run.document,
+            "path": run.out / "review.html",
+            "page": (run.out / "review.html").read_text(encoding="utf-8"),
         }
     return out
 

@@ -10,63 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from junitparser import JUnitXml
 
 from simulator import cli
 from simulator.config import DEFAULT_WORKSPACE
 from simulator.review.record import diverged
-from simulator.review.runner import PLATFORMS, ReviewOptions, run_review
+from simulator.review.runner import PLATFORMS
 from simulator.review.schema import SCHEMA_PATH, load_schema
+from tests.review.conftest import SECRETS, Review, review
 from tests.subprocess_pytest import share_bytecode_cache
+
+# every review test on one worker, so that each shared review runs once
+pytestmark = pytest.mark.xdist_group("review")
 
 CUCUMBER_SCHEMA = Path(__file__).with_name("cucumber_json.schema.json")
 REPORTS = ("review.json", "cucumber.json", "junit.xml", "pytest.log")
-# 40 characters each, recognisable wherever they might surface
-SECRETS = {
-    "ios": "hx-test-ios-secret-0123456789abcdefghijk",
-    "android": "hx-test-android-secret-0123456789abcdefg",
-    "web": "hx-test-web-secret-0123456789abcdefghijk",
-}
-SECRET_ENV = {p: f"HARNESS_IDENTITY_SECRET_{p.upper()}" for p in PLATFORMS}
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
-
-
-@dataclass
-class Review:
-    code: int
-    out: Path
-    stream: str
-
-    @property
-    def document(self) -> dict[str, Any]:
-        return json.loads((self.out / "review.json").read_text(encoding="utf-8"))
-
-    @property
-    def cucumber(self) -> list[dict[str, Any]]:
-        return json.loads((self.out / "cucumber.json").read_text(encoding="utf-8"))
-
-    def junit_cases(self) -> list[Any]:
-        return [
-            case
-            for suite in JUnitXml.fromfile(str(self.out / "junit.xml"))
-            for case in suite
-        ]
-
-
-def review(out: Path, **options: Any) -> Review:
-    stream = io.StringIO()
-    code = run_review(ReviewOptions(out=out, **options), stream=stream)
-    return Review(code, out, stream.getvalue())
 
 
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
@@ -82,25 +47,6 @@ def assert_valid(document: Any, schema: dict[str, Any]) -> None:
         f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}"
         for e in errors[:10]
     )
-
-
-@pytest.fixture(scope="module")
-def ready(tmp_path_factory: pytest.TempPathFactory) -> Review:
-    return review(tmp_path_factory.mktemp("ready") / "review")
-
-
-@pytest.fixture(scope="module")
-def not_ready(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Review]:
-    """A workflow that routes on the contact type, an app that never logs the SDK
-    out; with known secrets, so that the scan for them knows what to look for."""
-    with pytest.MonkeyPatch.context() as patch:
-        for platform, value in SECRETS.items():
-            patch.setenv(SECRET_ENV[platform], value)
-        yield review(
-            tmp_path_factory.mktemp("not-ready") / "review",
-            workflow="contact-type-only",
-            integration="no-sdk-logout",
-        )
 
 
 @pytest.fixture(scope="module")
