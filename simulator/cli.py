@@ -185,7 +185,11 @@ def _review(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         workers=args.workers,
     )
-    return run_review(options)
+    try:
+        return run_review(options)
+    except KeyboardInterrupt:
+        print("identity-harness review: interrupted; no verdict", file=sys.stderr)
+        return 130
 
 
 def _steps(style: str) -> int:

@@ -34,6 +34,8 @@ __all__ = ["ReviewOptions", "run_review", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report it
+REPORTS = ("review.json", "review.html", "junit.xml", "cucumber.json", "pytest.log")
 BLOCKING = ("critical", "high")
 PLATFORMS = ("ios", "android", "web")
 
@@ -142,7 +144,16 @@ def run_review(options: ReviewOptions, *, stream: IO[str] = sys.stderr) -> int:
         stream.write(f"identity-harness review: {error}\n")
         return EXIT_USAGE
     out = _out_dir(options)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in REPORTS:  # an earlier run's reports must not outlive this one
+            (out / name).unlink(missing_ok=True)
+    except OSError as error:
+        stream.write(
+            f"identity-harness review: cannot write the reports to {str(out)!r}: "
+            f"{error.strerror or error}\n"
+        )
+        return EXIT_USAGE
     stream.write(
         f"Reviewing {settings.config.name!r} ({options.workspace}) with the "
         f"{options.integration} integration on {', '.join(options.platforms)}\n"
@@ -150,6 +161,10 @@ def run_review(options: ReviewOptions, *, stream: IO[str] = sys.stderr) -> int:
     lint = lint_problems(settings)
     attributes = attribute_problems(settings)
     collector, pytest_exit = _run_scenarios(options, out, stream)
+    if pytest_exit == pytest.ExitCode.INTERRUPTED:
+        stream.write("identity-harness review: interrupted; no verdict\n")
+        (out / "junit.xml").unlink(missing_ok=True)
+        return EXIT_INTERRUPTED
     if pytest_exit in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERNAL_ERROR):
         stream.write(
             "identity-harness review: the scenarios could not run; see "
@@ -386,17 +401,23 @@ def _version() -> str:
 
 
 def write_reports(document: dict[str, Any], out: Path) -> None:
+    """Each report whole or not at all: written aside, then moved into place."""
     from .cucumber import cucumber_json
+    from .html import render_html
 
-    (out / "review.json").write_text(json.dumps(document, indent=2, sort_keys=True))
-    (out / "cucumber.json").write_text(
-        json.dumps(cucumber_json(document["scenarios"]), indent=2)
+    _write(out / "review.html", render_html(document))
+    _write(
+        out / "cucumber.json",
+        json.dumps(cucumber_json(document["scenarios"]), indent=2),
     )
-    try:
-        from .html import render_html
-    except ImportError:  # pragma: no cover - the HTML report is optional
-        return
-    (out / "review.html").write_text(render_html(document), encoding="utf-8")
+    # the machine-readable verdict last: whoever waits for it finds the rest there
+    _write(out / "review.json", json.dumps(document, indent=2, sort_keys=True))
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def summary_table(document: dict[str, Any], out: Path) -> str:
