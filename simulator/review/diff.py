@@ -291,6 +291,14 @@ def main_diff(
         new = load_review(new_path)
     except ReviewFileError as error:
         return _refuse(str(error))
+    ran = [_platforms(review) for review in (old, new)]
+    if None not in ran and ran[0] != ran[1]:
+        # a finding on a platform one review did not run is not fixed, only unseen
+        return _refuse(
+            f"the reviews ran different platforms ({', '.join(ran[0] or [])} in "
+            f"{old_path}; {', '.join(ran[1] or [])} in {new_path}): compare reviews "
+            "of the same platforms"
+        )
     diff = diff_reviews(old, new)
     if output_format == "json":
         sys.stdout.write(format_json(diff))
@@ -298,6 +306,13 @@ def main_diff(
         sys.stdout.write(format_text(diff, old_path, new_path, verbose=verbose))
     sys.stdout.flush()
     return 1 if _at_or_above(diff, fail_on) else 0
+
+
+def _platforms(review: dict[str, Any]) -> list[str] | None:
+    platforms = (review.get("inputs") or {}).get("platforms")
+    if not isinstance(platforms, list):
+        return None  # a document without its inputs: nothing to compare
+    return sorted(str(p) for p in platforms)
 
 
 def _refuse(message: str) -> int:

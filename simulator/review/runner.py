@@ -35,6 +35,7 @@ __all__ = ["ReviewOptions", "run_review", "SCHEMA_VERSION"]
 SCHEMA_VERSION = 1
 EXIT_READY, EXIT_NOT_READY, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report it
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
 REPORTS = ("review.json", "review.html", "junit.xml", "cucumber.json", "pytest.log")
 BLOCKING = ("critical", "high")
 PLATFORMS = ("ios", "android", "web")
@@ -106,13 +107,29 @@ def _out_dir(options: ReviewOptions) -> Path:
     if options.out is not None:
         return options.out
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("reports") / f"review-{stamp}"
+    folder = Path("reports") / f"review-{stamp}"
+    number = 1
+    while folder.exists():  # two reviews started in the same second
+        number += 1
+        folder = Path("reports") / f"review-{stamp}-{number}"
+    return folder
 
 
 def _settings(options: ReviewOptions) -> Settings:
     """Load every config the review judges; a HarnessError names what is wrong."""
     from simulator.steps.context import RunSettings
 
+    if not options.platforms:
+        raise HarnessError(
+            "--platforms names no platform (choose from: " + ", ".join(PLATFORMS) + ")"
+        )
+    options.platforms = tuple(dict.fromkeys(options.platforms))  # ios,ios is ios
+    most = max(2, 2 * (os.cpu_count() or 1))
+    if options.workers > most:
+        raise HarnessError(
+            f"--workers {options.workers} is more than this machine can use: at "
+            f"most {most} here (0 runs in this process)"
+        )
     run = RunSettings(
         workspace=options.workspace,
         workflow=options.workflow,
@@ -171,6 +188,13 @@ def run_review(options: ReviewOptions, *, stream: IO[str] = sys.stderr) -> int:
             f"{out / 'pytest.log'}\n"
         )
         return EXIT_USAGE
+    if collector.total and len(collector.records) < collector.total:
+        # a scenario that never ran cannot pass for one that found nothing
+        stream.write(
+            f"identity-harness review: only {len(collector.records)} of "
+            f"{collector.total} scenarios ran; no verdict (see {out / 'pytest.log'})\n"
+        )
+        return EXIT_USAGE
     document = build_document(
         options, settings, collector.records, lint, attributes, started
     )
@@ -227,8 +251,14 @@ def _run_scenarios(
         args += ["-p", "xdist.plugin", "-n", str(options.workers)]
     collector = Collector(stream)
     log = io.StringIO()
-    with contextlib.redirect_stdout(log):
-        code = pytest.main(args, plugins=[collector])
+    # the review runs its own pytest: options meant for a project's tests must not
+    # leak in (a `-k` or `-x` there would quietly drop scenarios from the verdict)
+    saved = {k: os.environ.pop(k) for k in _PYTEST_ENV if k in os.environ}
+    try:
+        with contextlib.redirect_stdout(log):
+            code = pytest.main(args, plugins=[collector])
+    finally:
+        os.environ.update(saved)
     collector._progress(final=True)
     (out / "pytest.log").write_text(log.getvalue())
     return collector, int(code)
@@ -415,7 +445,7 @@ def write_reports(document: dict[str, Any], out: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
 
