@@ -21,6 +21,7 @@ repository that installs it can keep its own feature files and run them with
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import time
 import types
@@ -331,6 +332,15 @@ def closest_steps(keyword: str, text: str, limit: int = 3) -> list[str]:
     return ranked[:limit]
 
 
+def _shown_path(request: pytest.FixtureRequest, feature: Any) -> Path:
+    """A feature file's path as the person running pytest knows it."""
+    path = Path(feature.filename)
+    try:
+        return path.relative_to(request.config.rootpath)
+    except ValueError:
+        return path
+
+
 def pytest_bdd_step_func_lookup_error(
     request: pytest.FixtureRequest,
     feature: Any,
@@ -338,11 +348,7 @@ def pytest_bdd_step_func_lookup_error(
     step: Any,
     exception: Exception,
 ) -> None:
-    path = Path(feature.filename)
-    try:
-        shown = path.relative_to(request.config.rootpath)
-    except ValueError:
-        shown = path
+    shown = _shown_path(request, feature)
     result = _step_result(request, step)
     if result is not None:
         result["status"] = "undefined"
@@ -425,6 +431,13 @@ def pytest_bdd_step_error(
         result["error"] = message[:explained] if explained >= 0 else message
 
 
+@functools.cache
+def _library_steps() -> frozenset[tuple[str, str]]:
+    from .library import CATALOGUE  # imported by pytest, as a plugin, first
+
+    return frozenset((doc.module, doc.name) for doc in CATALOGUE)
+
+
 def pytest_bdd_before_step(
     request: pytest.FixtureRequest,
     feature: Any,
@@ -432,13 +445,7 @@ def pytest_bdd_before_step(
     step: Any,
     step_func: Any,
 ) -> None:
-    from .library import CATALOGUE  # imported by pytest, as a plugin, first
-
-    path = Path(feature.filename)
-    try:
-        shown = path.relative_to(request.config.rootpath)
-    except ValueError:
-        shown = path
+    shown = _shown_path(request, feature)
     result = _step_result(request, step)
     if result is not None:
         result["started"] = time.perf_counter()
@@ -446,8 +453,7 @@ def pytest_bdd_before_step(
     request.node.stash[FAILED_STEP] = (
         f"{shown}:{step.line_number}: {step.keyword} {step.name}"
     )
-    ours = {(doc.module, doc.name) for doc in CATALOGUE}
-    if (step_func.__module__, step_func.__name__) in ours and (
+    if (step_func.__module__, step_func.__name__) in _library_steps() and (
         step.datatable is not None or step.docstring is not None
     ):
         what = "a data table" if step.datatable is not None else "a docstring"

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import HarnessError
+from simulator.workspace.fields import json_type
 
 __all__ = [
     "SEVERITIES",
@@ -109,7 +110,7 @@ def load_review(path: str | Path) -> dict[str, Any]:
         raise ReviewFileError(
             path,
             f"not a review document: a JSON object is expected, not "
-            f"{_json_type(document)}",
+            f"{json_type(document)}",
         )
     if "schema_version" not in document:
         raise ReviewFileError(
@@ -119,7 +120,7 @@ def load_review(path: str | Path) -> dict[str, Any]:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ReviewFileError(
             path,
-            f"schema_version must be an integer, not {_json_type(version)} "
+            f"schema_version must be an integer, not {json_type(version)} "
             f"{json.dumps(version)}",
         )
     if version not in SUPPORTED_SCHEMA_VERSIONS:
@@ -133,7 +134,7 @@ def load_review(path: str | Path) -> dict[str, Any]:
     findings = document["findings"]
     if not isinstance(findings, list):
         raise ReviewFileError(
-            path, f"findings must be a list, not {_json_type(findings)}"
+            path, f"findings must be a list, not {json_type(findings)}"
         )
     seen: set[str] = set()
     for index, finding in enumerate(findings):
@@ -150,7 +151,7 @@ def _check_finding(path: str | Path, index: int, finding: object) -> None:
     where = f"findings[{index}]"
     if not isinstance(finding, dict):
         raise ReviewFileError(
-            path, f"{where} must be an object, not {_json_type(finding)}"
+            path, f"{where} must be an object, not {json_type(finding)}"
         )
     missing = [key for key in FINDING_KEYS if key not in finding]
     if missing:
@@ -161,7 +162,7 @@ def _check_finding(path: str | Path, index: int, finding: object) -> None:
         if not isinstance(finding[key], str):
             raise ReviewFileError(
                 path,
-                f"{where}.{key} must be a string, not {_json_type(finding[key])}",
+                f"{where}.{key} must be a string, not {json_type(finding[key])}",
             )
     if not finding["id"]:
         raise ReviewFileError(path, f"{where}.id is empty")
@@ -177,22 +178,6 @@ def _check_finding(path: str | Path, index: int, finding: object) -> None:
             f"{where}.platform {finding['platform']!r} is not one of "
             f"{', '.join(PLATFORMS)}",
         )
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _ordered(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
