@@ -231,6 +231,11 @@ class ScenarioContext:
         return self._world
 
     @property
+    def has_app(self) -> bool:
+        """Whether the scenario's app exists yet (asking for `app` would make it)."""
+        return self._app is not None
+
+    @property
     def app(self) -> SimulatedApp:
         if self._app is None:
             if self.platform is None:
@@ -339,7 +344,7 @@ class ScenarioContext:
 
     def conversation_id(self) -> str:
         conversation_id = (
-            last_conversation_id(self.world, self.app) if self._app else None
+            last_conversation_id(self.world, self.app) if self.has_app else None
         )
         if conversation_id is None:
             if self.outcome is not None and self.outcome.event == "start_conversation":

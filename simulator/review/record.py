@@ -103,7 +103,7 @@ def _judgement(context: ScenarioContext) -> dict[str, Any]:
         for a in context.assessments
     ]
     conversation_id = None
-    if context._app is not None:
+    if context.has_app:
         from ..oracle import last_conversation_id
 
         conversation_id = last_conversation_id(world, context.app)

@@ -88,9 +88,9 @@ class Collector:
                 self.records[report.nodeid] = json.loads(value)
                 self.done += 1
                 self.failed += report.failed
-                self._progress()
+                self.progress()
 
-    def _progress(self, final: bool = False) -> None:
+    def progress(self, final: bool = False) -> None:
         tty = self.stream.isatty()
         now = time.monotonic()
         if not final and not tty and now - self._last_shown < 2 and self.done != 1:
@@ -259,7 +259,7 @@ def _run_scenarios(
             code = pytest.main(args, plugins=[collector])
     finally:
         os.environ.update(saved)
-    collector._progress(final=True)
+    collector.progress(final=True)
     (out / "pytest.log").write_text(log.getvalue())
     return collector, int(code)
 
