@@ -258,6 +258,10 @@ def pytest_collection_modifyitems(
     settings = config.stash[SETTINGS]
     kept, dropped = [], []
     for item in items:
+        if isinstance(item.parent, FeatureFile) and isinstance(item, pytest.Function):
+            # a failed step reports itself; pytest's own traceback (slow to build,
+            # it parses every frame's source) would only be thrown away
+            item.repr_failure = types.MethodType(_repr_scenario_failure, item)
         platform = item_platform(item)
         if platform in PLATFORMS and item.get_closest_marker(platform) is None:
             item.add_marker(platform)
@@ -268,6 +272,23 @@ def pytest_collection_modifyitems(
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def _repr_scenario_failure(item: pytest.Function, excinfo: Any) -> Any:
+    """A scenario's failure: the step and what it found, not the traceback through
+    pytest-bdd and pytest; a fault shows its traceback, without frames' arguments."""
+    if excinfo.errisinstance(UndefinedStepError):
+        return str(excinfo.value)  # the message says all there is
+    failed = item.stash.get(FAILED_STEP, None)
+    if failed is None or item.config.getoption("harness_tracebacks"):
+        return pytest.Function.repr_failure(item, excinfo)
+    if excinfo.errisinstance((AssertionError, HarnessError)):
+        message = str(excinfo.value)
+        explained = message.find("\nassert ")  # pytest's rewritten comparison
+        if explained >= 0:
+            message = message[:explained]
+        return f"{failed}\n{message}"
+    return f"{failed}\n{excinfo.getrepr(style='native')}"
 
 
 # -- the scenario's context ----------------------------------------------------------
@@ -464,28 +485,6 @@ def pytest_bdd_before_step(
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
     report = outcome.get_result()
-    excinfo = call.excinfo
-    if excinfo is not None and excinfo.errisinstance(UndefinedStepError):
-        # the message says all there is: no traceback through pytest-bdd
-        report.longrepr = str(excinfo.value)
-    failed = item.stash.get(FAILED_STEP, None)
-    if (
-        excinfo is not None
-        and failed is not None
-        and not excinfo.errisinstance(UndefinedStepError)
-        and not item.config.getoption("harness_tracebacks")
-    ):
-        if excinfo.errisinstance((AssertionError, HarnessError)):
-            # a step's check failed, or a step was misused: the step and what it
-            # found, not the traceback through pytest-bdd and pytest
-            message = str(excinfo.value)
-            explained = message.find("\nassert ")  # pytest's rewritten comparison
-            if explained >= 0:
-                message = message[:explained]
-            report.longrepr = f"{failed}\n{message}"
-        else:
-            # anything else is a fault: its traceback, without frames' arguments
-            report.longrepr = f"{failed}\n{excinfo.getrepr(style='short')}"
     context = item.stash.get(CONTEXT, None)
     if context is not None and report.longrepr is not None:
         # whatever a traceback shows, no secret, user hash or JWT leaves the run
@@ -495,7 +494,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             for value in protected:
                 text = text.replace(value, "[redacted]")
             report.longrepr = text
-    context = item.stash.get(CONTEXT, None)
     if item.config.getoption("harness_record") and SCENARIO_INFO in item.stash:
         if call.when == "call" or (call.when == "setup" and not report.passed):
             _attach_record(item, report, context)
