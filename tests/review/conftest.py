@@ -1,8 +1,5 @@
-"""The reviews several test modules read, each run once per test process.
-
-The review tests run in one xdist group (`--dist loadgroup`), so with workers too a
-shared review is computed by one worker only.
-"""
+"""The reviews several test modules read, each run at most once per test process
+(with xdist, a worker that runs no test reading one never runs it)."""
 
 from __future__ import annotations
 

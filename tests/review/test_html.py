@@ -107,10 +107,6 @@ class TreeBuilder(HTMLParser):
         self.current.texts.append(data)
 
 
-# every review test on one worker, so that each shared review runs once
-pytestmark = pytest.mark.xdist_group("review")
-
-
 def parse(page: str) -> TreeBuilder:
     builder = TreeBuilder()
     builder.feed(page)

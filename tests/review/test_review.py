@@ -26,9 +26,6 @@ from simulator.review.schema import SCHEMA_PATH, load_schema
 from tests.review.conftest import SECRETS, Review, review
 from tests.subprocess_pytest import share_bytecode_cache
 
-# every review test on one worker, so that each shared review runs once
-pytestmark = pytest.mark.xdist_group("review")
-
 CUCUMBER_SCHEMA = Path(__file__).with_name("cucumber_json.schema.json")
 REPORTS = ("review.json", "cucumber.json", "junit.xml", "pytest.log")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
