@@ -58,8 +58,6 @@ MARKERS = {
     "spec": "pins the behaviour of named configurations, whatever the run's config",
     "readiness": "judged by the oracle against the run's workspace and integration",
 }
-SEVERITIES = ("critical", "high", "medium", "low")
-FAMILIES = ("spec", "readiness")
 _RUNS_ON = re.compile(r'the app runs on "(\w+)"')
 
 
@@ -319,11 +317,6 @@ def harness(request: pytest.FixtureRequest) -> Iterator[ScenarioContext]:
     request.node.stash[CONTEXT] = context
     yield context
     context.close()
-
-
-def scenario_context(item: pytest.Item) -> ScenarioContext | None:
-    """The context a scenario ran with, for reports (None for other tests)."""
-    return item.stash.get(CONTEXT, None)
 
 
 # -- undefined steps ------------------------------------------------------------------
