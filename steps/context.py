@@ -17,7 +17,12 @@ from typing import Any
 
 from simulator.app import SimulatedApp, StepOutcome
 from simulator.backend import RegisteredUser
-from simulator.config import DEFAULT_WORKSPACE, WorkspaceConfig, load_workspace_config
+from simulator.config import (
+    DEFAULT_WORKSPACE,
+    PLATFORMS,
+    WorkspaceConfig,
+    load_workspace_config,
+)
 from simulator.errors import ConfigError, HarnessError
 from simulator.integrations import Integration, known_integrations, load_integration
 from simulator.oracle import Assessment, Finding, Oracle, last_conversation_id
@@ -33,7 +38,6 @@ __all__ = [
     "choose",
 ]
 
-PLATFORMS = ("ios", "android", "web")
 # PyJWT refuses HMAC keys shorter than this (RFC 7518, section 3.2)
 MIN_SECRET_LENGTH = 32
 VERIFICATION_METHODS = ("hmac", "jwt")

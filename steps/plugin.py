@@ -42,7 +42,8 @@ pytest_plugins = ["simulator.steps.library"]
 
 SETTINGS = pytest.StashKey[RunSettings]()
 CONTEXT = pytest.StashKey[ScenarioContext]()
-FAILED_STEP = pytest.StashKey[str]()
+# the step running now (the feature, the step): the one to blame if the scenario fails
+FAILED_STEP = pytest.StashKey[tuple[Any, Any]]()
 # what a record of the scenario needs: its feature, its steps and how each went
 SCENARIO_INFO = pytest.StashKey[dict[str, Any]]()
 STEP_RESULTS = pytest.StashKey[list[dict[str, Any]]]()
@@ -277,9 +278,12 @@ def _repr_scenario_failure(item: pytest.Function, excinfo: Any) -> Any:
     pytest-bdd and pytest; a fault shows its traceback, without frames' arguments."""
     if excinfo.errisinstance(UndefinedStepError):
         return str(excinfo.value)  # the message says all there is
-    failed = item.stash.get(FAILED_STEP, None)
-    if failed is None or item.config.getoption("harness_tracebacks"):
+    running = item.stash.get(FAILED_STEP, None)
+    if running is None or item.config.getoption("harness_tracebacks"):
         return pytest.Function.repr_failure(item, excinfo)
+    feature, step = running
+    shown = _shown_path(item.config, feature)
+    failed = f"{shown}:{step.line_number}: {step.keyword} {step.name}"
     if excinfo.errisinstance((AssertionError, HarnessError)):
         message = str(excinfo.value)
         explained = message.find("\nassert ")  # pytest's rewritten comparison
@@ -346,11 +350,11 @@ def closest_steps(keyword: str, text: str, limit: int = 3) -> list[str]:
     return ranked[:limit]
 
 
-def _shown_path(request: pytest.FixtureRequest, feature: Any) -> Path:
+def _shown_path(config: pytest.Config, feature: Any) -> Path:
     """A feature file's path as the person running pytest knows it."""
     path = Path(feature.filename)
     try:
-        return path.relative_to(request.config.rootpath)
+        return path.relative_to(config.rootpath)
     except ValueError:
         return path
 
@@ -362,7 +366,7 @@ def pytest_bdd_step_func_lookup_error(
     step: Any,
     exception: Exception,
 ) -> None:
-    shown = _shown_path(request, feature)
+    shown = _shown_path(request.config, feature)
     result = _step_result(request, step)
     if result is not None:
         result["status"] = "undefined"
@@ -459,14 +463,10 @@ def pytest_bdd_before_step(
     step: Any,
     step_func: Any,
 ) -> None:
-    shown = _shown_path(request, feature)
     result = _step_result(request, step)
     if result is not None:
         result["started"] = time.perf_counter()
-    # the step running now: the one to blame if the scenario fails
-    request.node.stash[FAILED_STEP] = (
-        f"{shown}:{step.line_number}: {step.keyword} {step.name}"
-    )
+    request.node.stash[FAILED_STEP] = (feature, step)  # worded only if it fails
     if (step_func.__module__, step_func.__name__) in _library_steps() and (
         step.datatable is not None or step.docstring is not None
     ):

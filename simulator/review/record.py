@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..oracle import Finding
+from ..oracle import SEVERITIES, Finding
 from ..workspace.routing import PATH_ATTRIBUTE
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ __all__ = [
 ]
 
 RECORD_PROPERTY = "identity_harness_record"
-SEVERITY_TAGS = ("critical", "high", "medium", "low")
 FAMILIES = ("spec", "readiness")
 
 
@@ -48,7 +47,7 @@ def build_record(
     context: ScenarioContext | None,
 ) -> str:
     """The record of one scenario instance, as JSON text."""
-    severity = next((t for t in SEVERITY_TAGS if t in tags), None)
+    severity = next((t for t in SEVERITIES if t in tags), None)
     family = next((t for t in FAMILIES if t in tags), None)
     record: dict[str, Any] = {
         "id": nodeid,

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pytest
 
-from ..config import DEFAULT_WORKSPACE
+from ..config import DEFAULT_WORKSPACE, PLATFORMS
 from ..errors import HarnessError
 from ..integrations import load_integration
 from ..oracle import SEVERITIES
@@ -38,7 +38,6 @@ EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report it
 _PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
 REPORTS = ("review.json", "review.html", "junit.xml", "cucumber.json", "pytest.log")
 BLOCKING = ("critical", "high")
-PLATFORMS = ("ios", "android", "web")
 
 
 def bundled_features() -> Path:
